@@ -1,0 +1,66 @@
+"""The ``bptt`` command line: a thin front end over one module per subcommand.
+
+Each module in ``derive/commands/`` defines ``HELP`` (one line), ``add_arguments(parser)``
+and ``run(args) -> int``; heavy imports (SymPy, matplotlib) happen inside ``run``. Errors a
+user can act on (ValueError/TypeError from the library, UsageError here) print one line on
+stderr and exit with status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from . import __version__
+
+# Subcommands, in the order `bptt --help` lists them; each is derive/commands/<name>.py.
+COMMANDS = ("example", "derive", "jacobian", "graph", "generate", "verify", "check",
+            "train", "sample", "memory", "analyze", "plot", "gradcheck")
+
+
+class UsageError(Exception):
+    """A bad command-line value; printed as one line, exit status 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bptt",
+        description="Derive, print, generate and verify Backpropagation Through Time for vanilla RNNs.",
+    )
+    parser.add_argument("--version", action="version", version=f"bptt-toolkit {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        try:
+            mod = importlib.import_module(f"derive.commands.{name}")
+        except ModuleNotFoundError as e:
+            if e.name != f"derive.commands.{name}":
+                raise
+            continue
+        p = sub.add_parser(name, help=mod.HELP, description=getattr(mod, "DESCRIPTION", mod.HELP))
+        mod.add_arguments(p)
+        p.set_defaults(_run=mod.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "_run", None):
+        parser.print_help()
+        return 0
+    try:
+        code = args._run(args)
+    except (UsageError, ValueError, TypeError, FileNotFoundError) as e:
+        print(f"bptt {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"bptt {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    return int(code or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""forward(params, xs): the hidden states h_0..h_T and outputs o_1..o_T of a vanilla RNN."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .kernels import ACTIVATE
+from .params import Params
+from .validate import check_activation, check_h0, check_params, check_xs
+
+
+@dataclass(frozen=True)
+class ForwardCache:
+    """hs (T + 1, [B,] H) holds h_0..h_T (hs[0] is h0); os (T, [B,] V) holds o_1..o_T.
+
+    No pre-activations are stored: f'(a_t) is recomputed from h_t in the backward pass.
+    """
+
+    hs: np.ndarray
+    os: np.ndarray
+    activation: str
+
+
+def run_states(params: Params, xs: np.ndarray, h_prev: np.ndarray, out: np.ndarray,
+               activation: str) -> None:
+    """Write h_1..h_n of a chunk into ``out`` (n, B, H), starting from ``h_prev`` (B, H).
+
+    One GEMM projects every input of the chunk straight into ``out``; the loop then adds
+    W_hh h_{t-1} and applies f in place. xs is (n, B, D); nothing else is allocated but one
+    (B, H) temporary.
+    """
+    n, B, D = xs.shape
+    H = params.hidden_size
+    np.matmul(xs.reshape(n * B, D), params.W_xh.T, out=out.reshape(n * B, H))
+    out += params.b_h
+    act = ACTIVATE[activation]
+    tmp = np.empty((B, H), params.dtype)
+    prev = h_prev
+    for t in range(n):
+        np.matmul(prev, params.W_hh.T, out=tmp)
+        out[t] += tmp
+        act(out[t])
+        prev = out[t]
+
+
+def outputs(params: Params, hs: np.ndarray) -> np.ndarray:
+    """o_t = W_hy h_t + b_y for a stack of states hs (n, B, H) -> (n, B, V), one GEMM."""
+    n, B, H = hs.shape
+    o = np.matmul(hs.reshape(n * B, H), params.W_hy.T).reshape(n, B, -1)
+    o += params.b_y
+    return o
+
+
+def forward(params: Params, xs, *, h0=None, activation: str = "tanh") -> ForwardCache:
+    """Run the RNN over a sequence (or a batch of them).
+
+    Args:
+      params: Params; W_xh (H, D), W_hh (H, H), b_h (H,), W_hy (V, H), b_y (V,).
+      xs: inputs x_1..x_T, (T, D) or batched (T, B, D). Time is the leading axis.
+      h0: initial state, (H,) or (B, H); zeros when omitted.
+      activation: "tanh", "sigmoid", "relu" or "identity".
+    Returns:
+      ForwardCache with hs (T + 1, [B,] H) and os (T, [B,] V), in the layout of xs.
+    """
+    params = check_params(params)
+    activation = check_activation(activation)
+    xs3, batched = check_xs(xs, params)
+    T, B, _ = xs3.shape
+    h = check_h0(h0, params, B, batched)
+    hs = np.empty((T + 1, B, params.hidden_size), params.dtype)
+    hs[0] = h
+    run_states(params, xs3, h, hs[1:], activation)
+    os = outputs(params, hs[1:])
+    if not batched:
+        hs, os = hs[:, 0], os[:, 0]
+    return ForwardCache(hs, os, activation)

@@ -1,0 +1,187 @@
+"""Every user-facing input check of numeric/: name the argument, what was got, what is accepted.
+
+Wrong types raise TypeError, wrong values ValueError; each message can be acted on without
+reading the code. The checks return normalised arrays: sequences as (T, B, ...) with a
+``batched`` flag so results can be returned in the caller's layout.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .params import PARAM_NAMES, Params
+from .rules import ACTIVATIONS, LOSS_AT, LOSSES
+from .truncation import Truncation
+
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def check_choice(name: str, value: Any, choices) -> str:
+    """value must be one of the (string) choices."""
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name}={value!r} is not known; choose one of {sorted(choices)}.")
+    return value
+
+
+def check_activation(activation: Any) -> str:
+    return check_choice("activation", activation, ACTIVATIONS)
+
+
+def check_loss(loss: Any) -> str:
+    return check_choice("loss", loss, LOSSES)
+
+
+def check_loss_at(loss_at: Any) -> str:
+    return check_choice("loss_at", loss_at, LOSS_AT)
+
+
+def check_positive_int(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer >= 1; got {type(value).__name__} {value!r}.")
+    if value < 1:
+        raise ValueError(f"{name} must be an integer >= 1; got {value}.")
+    return int(value)
+
+
+def check_float_dtype(name: str, dtype: Any) -> np.dtype:
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        dt = None
+    if dt not in FLOAT_DTYPES:
+        raise TypeError(f"{name} must be float32 or float64; got {dtype!r}.")
+    return dt
+
+
+def check_init_args(D: Any, H: Any, V: Any, scale: Any, dtype: Any) -> np.dtype:
+    for name, v in (("input_size", D), ("hidden_size", H), ("output_size", V)):
+        check_positive_int(name, v)
+    if not isinstance(scale, (int, float, np.floating)) or not np.isfinite(scale) or scale < 0:
+        raise ValueError(f"scale must be a finite number >= 0; got {scale!r}.")
+    return check_float_dtype("dtype", dtype)
+
+
+def check_finite(name: str, a: np.ndarray) -> None:
+    if not np.all(np.isfinite(a)):
+        bad = np.argwhere(~np.isfinite(a))[0]
+        where = tuple(int(i) for i in bad)
+        raise ValueError(f"{name} must be finite; got {a[where] if a.ndim else a} at index {where}.")
+
+
+def check_params(params: Any) -> Params:
+    """Params (or a dict with its five keys) of one float dtype, consistent shapes, finite."""
+    if isinstance(params, dict):
+        params = Params.from_dict(params)
+    if not isinstance(params, Params):
+        raise TypeError(f"params must be numeric.Params or a dict of arrays; got {type(params).__name__}.")
+    arrays = dict(params)
+    for name, a in arrays.items():
+        if not isinstance(a, np.ndarray):
+            raise TypeError(f"params.{name} must be a NumPy array; got {type(a).__name__}.")
+    dts = {a.dtype for a in arrays.values()}
+    if len(dts) != 1 or next(iter(dts)) not in FLOAT_DTYPES:
+        got = {n: str(a.dtype) for n, a in arrays.items()}
+        raise TypeError(f"params must all be float32 or all float64; got dtypes {got}.")
+    W_xh, W_hh, W_hy = params.W_xh, params.W_hh, params.W_hy
+    if W_hh.ndim != 2 or W_hh.shape[0] != W_hh.shape[1]:
+        raise ValueError(f"params.W_hh must be square (H, H); got {W_hh.shape}.")
+    H = W_hh.shape[0]
+    expect = {"W_xh": ("(H, D)", W_xh.ndim == 2 and W_xh.shape[0] == H),
+              "b_h": (f"({H},)", params.b_h.shape == (H,)),
+              "W_hy": ("(V, H)", W_hy.ndim == 2 and W_hy.shape[1] == H)}
+    for name, (shape, ok) in expect.items():
+        if not ok:
+            raise ValueError(f"params.{name} must have shape {shape} with H = {H} (from W_hh); "
+                             f"got {arrays[name].shape}.")
+    V = W_hy.shape[0]
+    if params.b_y.shape != (V,):
+        raise ValueError(f"params.b_y must have shape ({V},) (V from W_hy {W_hy.shape}); got {params.b_y.shape}.")
+    if min(W_xh.shape + W_hy.shape) < 1:
+        raise ValueError(f"params sizes D, H, V must be >= 1; got W_xh {W_xh.shape}, W_hy {W_hy.shape}.")
+    for name, a in arrays.items():
+        check_finite(f"params.{name}", a)
+    return params
+
+
+def _real_array(name: str, value: Any, dtype: np.dtype) -> np.ndarray:
+    a = np.asarray(value)
+    if a.dtype == object or not (np.issubdtype(a.dtype, np.floating) or np.issubdtype(a.dtype, np.integer)):
+        raise TypeError(f"{name} must be an array of real numbers; got dtype {a.dtype}.")
+    return a.astype(dtype, copy=False)
+
+
+def check_xs(xs: Any, params: Params) -> tuple[np.ndarray, bool]:
+    """xs (T, D) or (T, B, D) -> ((T, B, D) array in params' dtype, batched flag)."""
+    a = _real_array("xs", xs, params.dtype)
+    D = params.input_size
+    if a.ndim not in (2, 3) or a.shape[-1] != D:
+        raise ValueError(f"xs must have shape (T, D) or (T, B, D) with D = {D} (from W_xh "
+                         f"{params.W_xh.shape}); got {a.shape}.")
+    if a.shape[0] < 1:
+        raise ValueError(f"xs must hold at least one time step (T >= 1); got T = 0, shape {a.shape}.")
+    if a.ndim == 3 and a.shape[1] < 1:
+        raise ValueError(f"xs batch size B must be >= 1; got shape {a.shape}.")
+    check_finite("xs", a)
+    batched = a.ndim == 3
+    return (a if batched else a[:, None, :]), batched
+
+
+def check_h0(h0: Any, params: Params, B: int, batched: bool) -> np.ndarray:
+    """h0 None, (H,) or (B, H) -> (B, H) array (zeros when None)."""
+    H = params.hidden_size
+    if h0 is None:
+        return np.zeros((B, H), params.dtype)
+    a = _real_array("h0", h0, params.dtype)
+    want = (B, H) if batched else (H,)
+    if a.shape != want:
+        raise ValueError(f"h0 must have shape {want} (H = {H}" + (f", B = {B}" if batched else "")
+                         + f"); got {a.shape}.")
+    check_finite("h0", a)
+    return a.reshape(B, H)
+
+
+def check_targets(targets: Any, loss: str, T: int, B: int, V: int, batched: bool, dtype) -> np.ndarray:
+    """Class indices (T,[B]) for cross_entropy, real (T,[B,]V) otherwise -> (T, B[, V])."""
+    a = np.asarray(targets)
+    lead = (T, B) if batched else (T,)
+    if not LOSSES[loss].real_targets:
+        if a.dtype == object or not np.issubdtype(a.dtype, np.integer):
+            raise TypeError(f"targets for loss='cross_entropy' must be integer class indices; got dtype {a.dtype}.")
+        if a.shape != lead:
+            raise ValueError(f"targets for loss='cross_entropy' must have shape {lead} (one class index per "
+                             f"step{' and sequence' if batched else ''}); got {a.shape}.")
+        if a.size and (a.min() < 0 or a.max() >= V):
+            bad = a[(a < 0) | (a >= V)].flat[0]
+            raise ValueError(f"targets must be class indices in [0, {V - 1}] (V = {V}); got {bad}.")
+        return a.reshape(T, B).astype(np.intp, copy=False)
+    a = _real_array(f"targets for loss={loss!r}", a, dtype)
+    if a.shape != lead + (V,):
+        raise ValueError(f"targets for loss={loss!r} must have shape {lead + (V,)} (real values, V = {V}); "
+                         f"got {a.shape}.")
+    check_finite("targets", a)
+    return a.reshape(T, B, V)
+
+
+def check_loss_weights(w: Any, T: int, B: int, batched: bool, dtype) -> np.ndarray | None:
+    """None, (T,) or (T, B) non-negative finite weights -> (T, B) or None."""
+    if w is None:
+        return None
+    a = _real_array("loss_weights", w, dtype)
+    shapes = [(T,), (T, B)] if batched else [(T,)]
+    if a.shape not in shapes:
+        raise ValueError(f"loss_weights must have shape {' or '.join(map(str, shapes))}; got {a.shape}.")
+    check_finite("loss_weights", a)
+    if np.any(a < 0):
+        raise ValueError(f"loss_weights must be >= 0; got {a.min()}.")
+    return np.broadcast_to(a.reshape(T, -1), (T, B))
+
+
+def check_truncation(truncation: Any) -> Truncation | None:
+    if truncation is None:
+        return None
+    return Truncation.parse(truncation)
+
+
+__all__ = [n for n in dir() if n.startswith("check_")] + ["PARAM_NAMES"]
