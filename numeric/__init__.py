@@ -10,3 +10,10 @@ __all__ = [
     "ACTIVATIONS", "LOSSES", "PARAM_NAMES", "BPTTResult", "ForwardCache", "Params", "Segment",
     "Truncation", "bptt", "forward", "tbptt_segments", "update_points",
 ]
+
+from .clip import clip_by_global_norm, clip_by_value
+from .gradcheck import GradcheckEntry, GradcheckReport, gradcheck, numerical_gradient
+from .reference import naive_bptt
+
+__all__ += ["clip_by_global_norm", "clip_by_value", "GradcheckEntry", "GradcheckReport", "gradcheck",
+            "numerical_gradient", "naive_bptt"]

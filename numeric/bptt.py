@@ -50,7 +50,7 @@ class Segment(NamedTuple):
 
 
 @dataclass(frozen=True)
-class Problem:
+class Prepared:
     """Validated inputs in engine layout: xs (T, B, D), targets (T, B[, V]), h0 (B, H)."""
 
     params: Params
@@ -87,7 +87,7 @@ class Problem:
 
 
 def prepare(params, xs, targets, *, h0=None, activation="tanh", loss="cross_entropy",
-            loss_at="all", loss_weights=None) -> Problem:
+            loss_at="all", loss_weights=None) -> Prepared:
     """Check every argument (clear ValueError/TypeError) and bring it to engine layout."""
     params = check_params(params)
     activation, loss, loss_at = check_activation(activation), check_loss(loss), check_loss_at(loss_at)
@@ -96,7 +96,7 @@ def prepare(params, xs, targets, *, h0=None, activation="tanh", loss="cross_entr
     h = check_h0(h0, params, B, batched)
     y = check_targets(targets, loss, T, B, params.output_size, batched, params.dtype)
     w = check_loss_weights(loss_weights, T, B, batched, params.dtype)
-    return Problem(params, xs3, y, h, activation, loss, loss_at, w, batched)
+    return Prepared(params, xs3, y, h, activation, loss, loss_at, w, batched)
 
 
 class _WindowOut(NamedTuple):
@@ -107,7 +107,7 @@ class _WindowOut(NamedTuple):
     h_tau: np.ndarray
 
 
-def run_windows(p: Problem, points: list[UpdatePoint], dxs: np.ndarray | None) -> Iterator[_WindowOut]:
+def run_windows(p: Prepared, points: list[UpdatePoint], dxs: np.ndarray | None) -> Iterator[_WindowOut]:
     """Stream through the sequence by update points, keeping only each window's states.
 
     Hidden states h_{start-1}..h_tau of the current window are the only ones held; the
@@ -128,7 +128,7 @@ def run_windows(p: Problem, points: list[UpdatePoint], dxs: np.ndarray | None) -
         yield _backward_window(p, buf, tau_prev, tau, start, dxs, tmp)
 
 
-def _backward_window(p: Problem, buf: np.ndarray, tau_prev: int, tau: int, start: int,
+def _backward_window(p: Prepared, buf: np.ndarray, tau_prev: int, tau: int, start: int,
                      dxs: np.ndarray | None, tmp: np.ndarray) -> _WindowOut:
     """The δ recursion over steps start..tau for the losses in (tau_prev, tau]."""
     prm = p.params

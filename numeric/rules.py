@@ -12,7 +12,10 @@ Conventions (column vectors, one time step, one sequence):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any, Callable, Mapping
+
+import numpy as np
 
 
 @dataclass(frozen=True)
@@ -78,3 +81,18 @@ def gamma(activation: str) -> float:
     """sup |f'(a)| over a, the activation's factor in the Jacobian bound (1 or 1/4)."""
     num, den = ACTIVATIONS[activation].gamma
     return num / den
+
+
+# ---- the NumPy namespace the table is evaluated with (one step, one sequence) --------------
+def _logsumexp(o):
+    m = np.max(o)
+    return m + np.log(np.sum(np.exp(o - m)))
+
+
+def _softmax(o):
+    e = np.exp(o - np.max(o))
+    return e / np.sum(e)
+
+
+NUMPY_NS = SimpleNamespace(tanh=np.tanh, exp=np.exp, log=np.log, maximum=np.maximum, where=np.where,
+                           sum=np.sum, dot=np.dot, logsumexp=_logsumexp, softmax=_softmax)

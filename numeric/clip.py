@@ -1,0 +1,35 @@
+"""Gradient clipping: element-wise (the classic char-RNN) and by global norm (Pascanu et al. 2013)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .params import Params
+
+
+def _check_bound(name: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+        raise TypeError(f"{name} must be a positive number; got {type(value).__name__} {value!r}.")
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a finite number > 0; got {value}.")
+    return float(value)
+
+
+def clip_by_value(grads: Params, c: float) -> Params:
+    """A new Params with every entry clipped to [-c, c] (c > 0)."""
+    c = _check_bound("c", c)
+    return grads.map(lambda g: np.clip(g, -c, c))
+
+
+def clip_by_global_norm(grads: Params, max_norm: float) -> tuple[Params, float]:
+    """Rescale all gradients together so their global L2 norm is at most ``max_norm``.
+
+    Returns (clipped grads, the global norm before clipping). When the norm is already
+    <= max_norm the gradients are returned unchanged (copied).
+    """
+    max_norm = _check_bound("max_norm", max_norm)
+    norm = grads.global_norm()
+    if not np.isfinite(norm):
+        raise ValueError(f"grads have a non-finite global norm ({norm}); cannot clip by norm.")
+    factor = min(1.0, max_norm / norm) if norm > 0 else 1.0
+    return grads.map(lambda g: g * g.dtype.type(factor)), norm
