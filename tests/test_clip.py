@@ -1,0 +1,35 @@
+"""Gradient clipping: element-wise and by global norm."""
+
+import numpy as np
+import pytest
+
+from numeric import Params, clip_by_global_norm, clip_by_value
+
+
+def test_clip_by_value_bounds_every_entry_and_keeps_small_ones():
+    g = Params.init(3, 4, 5, scale=10.0, seed=0)
+    c = clip_by_value(g, 5)
+    for (_, a), (_, b) in zip(g, c):
+        assert np.all(np.abs(b) <= 5)
+        small = np.abs(a) <= 5
+        assert np.array_equal(a[small], b[small])
+
+
+def test_clip_by_global_norm_rescales_to_max_norm_and_returns_the_pre_clip_norm():
+    g = Params.init(3, 4, 5, scale=10.0, seed=1)
+    clipped, norm = clip_by_global_norm(g, 1.0)
+    assert norm == pytest.approx(g.global_norm())
+    assert clipped.global_norm() == pytest.approx(1.0)
+    # direction is unchanged
+    assert np.allclose(clipped.W_hh * norm, g.W_hh)
+    same, n2 = clip_by_global_norm(clipped, 10.0)
+    assert np.array_equal(same.W_hh, clipped.W_hh) and n2 == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("bad", [0, -1.0, float("nan"), float("inf")])
+def test_clip_bounds_must_be_positive_and_finite(bad):
+    g = Params.init(1, 1, 1)
+    with pytest.raises(ValueError, match="> 0"):
+        clip_by_value(g, bad)
+    with pytest.raises(ValueError, match="> 0"):
+        clip_by_global_norm(g, bad)

@@ -1,0 +1,25 @@
+"""numeric/ is the light half: importing all of it must not import SymPy."""
+
+import pkgutil
+import subprocess
+import sys
+
+import numeric
+
+
+def test_numeric_does_not_import_sympy():
+    mods = ["numeric"] + [f"numeric.{m.name}" for m in pkgutil.walk_packages(numeric.__path__)
+                          if not m.name.startswith("_")]
+    code = ("import importlib, sys\n"
+            f"for m in {mods!r}:\n    importlib.import_module(m)\n"
+            "bad = sorted(m for m in sys.modules if m == 'sympy' or m.startswith('sympy.'))\n"
+            "print(len(sys.modules)); assert not bad, bad\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+
+
+def test_cli_help_does_not_import_sympy():
+    code = ("import sys, contextlib, io\nfrom derive.cli import build_parser\nbuild_parser()\n"
+            "assert 'sympy' not in sys.modules\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
