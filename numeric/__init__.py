@@ -17,3 +17,19 @@ from .reference import naive_bptt
 
 __all__ += ["clip_by_global_norm", "clip_by_value", "GradcheckEntry", "GradcheckReport", "gradcheck",
             "numerical_gradient", "naive_bptt"]
+
+from .charmodel import CharModel, TrainHistory
+from .chars import DEFAULT_TEXT, Vocab
+from .jacobians import (VanishingReport, analyze, decay_crossing, jacobian_product, log_norms_to_last,
+                        loss_grad_norms, random_inputs, random_rnn, spectral_norm, spectral_radius,
+                        step_jacobians)
+from .memory import article_memory, engine_bound, engine_memory, format_bytes, measure_peak, sizes
+from .model_io import load_model, save_model
+from .sample import sample
+from .train import TrainConfig, TrainResult, train
+
+__all__ += ["CharModel", "TrainHistory", "DEFAULT_TEXT", "Vocab", "VanishingReport", "analyze",
+            "decay_crossing", "jacobian_product", "log_norms_to_last", "loss_grad_norms", "random_inputs",
+            "random_rnn", "spectral_norm", "spectral_radius", "step_jacobians", "article_memory",
+            "engine_bound", "engine_memory", "format_bytes", "measure_peak", "sizes", "load_model",
+            "save_model", "sample", "TrainConfig", "TrainResult", "train"]

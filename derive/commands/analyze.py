@@ -1,0 +1,129 @@
+"""bptt analyze: vanishing/exploding diagnostics of W_hh, random or from a saved model."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from pathlib import Path
+from typing import NamedTuple
+
+HELP = "vanishing/exploding gradients: ‖W_hh‖₂, ρ(W_hh), γ, Pascanu conditions, ‖∂h_T/∂h_k‖ per k"
+DESCRIPTION = (
+    "Analyse W_hh of a saved model (--model) or of random weights: spectral norm and radius, "
+    "γ = sup|f'|, the Pascanu–Mikolov–Bengio sufficient condition for vanishing (γ‖W_hh‖₂ < 1) and "
+    "necessary condition for exploding (γ‖W_hh‖₂ > 1), the measured ‖∂h_T/∂h_k‖₂ for every k along "
+    "an input sequence, and the effective per-step decay factor."
+)
+
+
+class Weights(NamedTuple):
+    """What the weight options select: params, xs (T, D), targets (T,), activation, descriptions."""
+
+    params: object
+    xs: object
+    targets: object
+    activation: str
+    description: str
+    short: str
+
+
+def add_weight_arguments(p: argparse.ArgumentParser, *, T: int = 50, hidden: int = 100, scale: float = 0.01,
+                         radius: float | None = None) -> None:
+    """Options choosing the weights and the input sequence (shared with `bptt plot heatmap`)."""
+    p.add_argument("--model", metavar="MODEL.npz", help="a model from `bptt train --save` (default: random weights)")
+    p.add_argument("--input-text", metavar="TEXT",
+                   help="with --model: the input characters (default: the model's greedy text from its prefix)")
+    p.add_argument("--T", type=int, default=T, help=f"sequence length T (default {T})")
+    g = p.add_argument_group("random weights (without --model)")
+    g.add_argument("--hidden", type=int, default=hidden, metavar="H", help=f"hidden size H (default {hidden})")
+    g.add_argument("--input", type=int, default=8, metavar="D", help="one-hot input size D = V (default 8)")
+    g.add_argument("--scale", type=float, default=scale, help=f"std of the weights, as Params.init (default {scale:g})")
+    g.add_argument("--radius", type=float, default=radius, metavar="R",
+                   help="rescale W_hh to spectral radius R, e.g. 0.9 or 1.5 (default "
+                        + ("none" if radius is None else f"{radius:g}") + ")")
+    g.add_argument("--activation", choices=("tanh", "sigmoid", "relu", "identity"), default="tanh")
+    g.add_argument("--seed", type=int, default=0, help="seed of the weights and the random inputs (default 0)")
+
+
+def load_weights(args: argparse.Namespace) -> Weights:
+    """The weights and inputs the options above select."""
+    from numeric.jacobians import random_inputs, random_rnn
+    from numeric.validate import check_positive_int
+
+    T = check_positive_int("--T", args.T)
+    if args.model is None:
+        if args.input_text is not None:
+            raise ValueError("--input-text needs --model (random weights use random one-hot inputs).")
+        params = random_rnn(args.input, args.hidden, args.input, scale=args.scale, radius=args.radius,
+                            seed=args.seed)
+        xs, ys = random_inputs(T, args.input, seed=args.seed)
+        radius = "" if args.radius is None else f", W_hh rescaled to radius {args.radius:g}"
+        what = (f"random weights: H={args.hidden}, D=V={args.input}, scale {args.scale:g}{radius}, seed {args.seed}; "
+                f"random one-hot inputs, T={T}")
+        short = f"random, H={args.hidden}, scale {args.scale:g}{radius.replace(', W_hh rescaled to', ', ρ(W_hh)')}"
+        return Weights(params, xs, ys, args.activation, what, short.replace("radius ", "= "))
+    from numeric.model_io import load_model
+    from numeric.sample import sample
+
+    model = load_model(args.model)
+    text = args.input_text
+    if text is None:
+        p = model.default_prefix
+        text = p + sample(model, prefix=p, length=max(T + 1 - len(p), 0), temperature=0)
+    if len(text) < 2:
+        raise ValueError(f"--input-text must hold at least 2 characters; got {text!r}.")
+    text = text[:T + 1]
+    ids = model.vocab.encode(text, name="--input-text")
+    xs = model.vocab.one_hot(ids[:-1], model.params.dtype)
+    what = f"{args.model}: H={model.params.hidden_size}, V={len(model.vocab)}; inputs {text[:-1]!r} (T={len(ids) - 1})"
+    short = f"{Path(args.model).name}, H={model.params.hidden_size}, inputs {text[:24]!r}"
+    return Weights(model.params, xs, ids[1:], model.activation, what, short)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_weight_arguments(p)
+    p.add_argument("--every", type=int, default=None, metavar="N",
+                   help="print ‖∂h_T/∂h_k‖ for every N-th k (default: all when T <= 60)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+
+
+def run(args: argparse.Namespace) -> int:
+    from numeric.jacobians import analyze
+
+    w = load_weights(args)
+    what = w.description
+    r = analyze(w.params, w.xs, activation=w.activation)
+    crossing = r.steps_to_one_percent
+    if args.format == "json":
+        print(json.dumps({"source": what, "activation": r.activation, "hidden": r.hidden, "T": r.T,
+                          "spectral_norm": r.spectral_norm, "spectral_radius": r.spectral_radius, "gamma": r.gamma,
+                          "gamma_times_norm": r.bound, "vanishing_sufficient_holds": r.vanishing_sufficient,
+                          "exploding_necessary_holds": r.exploding_necessary,
+                          "log_norms": [float(v) for v in r.log_norms], "decay_factor": r.decay_factor,
+                          "steps_to_one_percent": crossing}, indent=2))
+        return 0
+    if args.every is not None and args.every < 1:
+        raise ValueError(f"--every must be >= 1; got {args.every}.")
+    every = args.every or (1 if r.T <= 60 else math.ceil(r.T / 50))
+    print(what)
+    print(f"spectral norm   ‖W_hh‖₂ = σ_max        {r.spectral_norm:.6g}")
+    print(f"spectral radius ρ(W_hh) = max|λ|       {r.spectral_radius:.6g}")
+    print(f"γ = sup|f'| for {r.activation:<8}               {r.gamma:.6g}")
+    print(f"γ‖W_hh‖₂ (bound on each ‖∂h_t/∂h_t-1‖)  {r.bound:.6g}")
+    print("Pascanu, Mikolov & Bengio (2013):")
+    print(f"  vanishing, sufficient condition γ‖W_hh‖₂ < 1: "
+          + ("holds -> gradients vanish for every input" if r.vanishing_sufficient else "does not hold"))
+    print(f"  exploding, necessary condition  γ‖W_hh‖₂ > 1: "
+          + ("holds -> exploding is possible (not certain)" if r.exploding_necessary else
+             "does not hold -> gradients cannot explode"))
+    print(f"measured along the inputs: ‖∂h_T/∂h_k‖₂, T = {r.T}")
+    print(f"  {'k':>5} {'T-k':>5} {'‖∂h_T/∂h_k‖₂':>14}")
+    ks = sorted(set(range(r.T, -1, -every)) | {0})[::-1]
+    for k in ks:
+        print(f"  {k:>5} {r.T - k:>5} {math.exp(r.log_norms[k]):>14.6e}")
+    line = f"effective decay factor ‖∂h_T/∂h_0‖₂^(1/T) = {r.decay_factor:.6g} per step"
+    tail = f"; 1 % reached after {crossing:.3g} steps" if crossing is not None else \
+        ("; it grows" if r.decay_factor > 1 else "; it does not decay")
+    print(line + tail)
+    return 0

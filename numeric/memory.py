@@ -1,0 +1,192 @@
+"""Memory of one BPTT pass: the article's accounting, this engine's own model, and a measurement.
+
+The article ("Memory Requirements") stores, for every step, the hidden state h_t and the
+pre-activation a_t (T·B·H values each), plus the inputs (T·B·D), and needs the parameters,
+their gradients, optimizer state and one gradient signal dh_next (B·H). Its headline figures
+are those of h and a together: T = 1000, H = 512 gives 1 024 000 values, 8.19 MB in float64
+("about 8 MB"); T = 1000, H = 1024, B = 64 gives 131 072 000 values, 1.05 GB in float64
+("over 500 MB"). Its "about 2 million floating-point numbers" is a slip: T·H = 512 000.
+
+This engine (``numeric.bptt``) stores h only — f'(a_t) is recomputed from h_t — in a
+(T + 1, B, H) buffer, one (T, B, H) buffer of step gradients (∂L/∂h_t, overwritten by
+∂L/∂a_t), the (T, B, V) logits buffer that becomes ∂L/∂o_t, and the result ∂L/∂x_t (T, B, D).
+The foundations issue bounds its peak by (2.25·T·B·H + 1.25·T·B·V)·itemsize + parameters +
+gradients + one step's temporaries. With truncation the streaming ``tbptt_segments`` holds
+only window-sized buffers (k2 steps), independent of T.
+"""
+
+from __future__ import annotations
+
+import tracemalloc
+from dataclasses import dataclass
+
+import numpy as np
+
+from .truncation import Truncation
+from .validate import check_float_dtype, check_positive_int
+
+ARTICLE_QUOTES = {(1000, 1, 512): "about 8 MB", (1000, 64, 1024): "over 500 MB"}
+"""(T, B, H) -> what the article says its activation storage needs."""
+
+TABLE_CONFIGS = ((100, 1, 128), (1000, 1, 256), (1000, 1, 512), (1000, 1, 1024), (1000, 64, 512),
+                 (1000, 64, 1024), (10000, 1, 512), (10000, 64, 1024))
+"""(T, B, H) rows of ``bptt memory --table``."""
+
+
+@dataclass(frozen=True)
+class MemoryItem:
+    """One stored quantity: its name, the count as a formula, the count, and bytes."""
+
+    name: str
+    formula: str
+    values: int
+    nbytes: int
+
+
+@dataclass(frozen=True)
+class MemoryReport:
+    """An accounting: its items, the headline (the activations) and the total, in bytes."""
+
+    title: str
+    items: tuple[MemoryItem, ...]
+    headline: MemoryItem
+
+    @property
+    def total(self) -> int:
+        return sum(i.nbytes for i in self.items)
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """Validated sizes: T, B, D, H, V, the dtype and the truncation (None: full BPTT)."""
+
+    T: int
+    B: int
+    D: int
+    H: int
+    V: int
+    dtype: np.dtype
+    truncation: Truncation | None
+
+    @property
+    def itemsize(self) -> int:
+        return self.dtype.itemsize
+
+    @property
+    def params(self) -> int:
+        """H·D + H² + H + V·H + V: W_xh, W_hh, b_h, W_hy, b_y."""
+        return self.H * self.D + self.H * self.H + self.H + self.V * self.H + self.V
+
+    def window(self) -> tuple[int, int]:
+        """(steps whose states are back-propagated, steps whose losses are) per update: (T, T) or (k2, k1)."""
+        if self.truncation is None:
+            return self.T, self.T
+        return min(self.truncation.k2, self.T), min(self.truncation.k1, self.T)
+
+
+def sizes(T: int, H: int, *, B: int = 1, D: int = 64, V: int = 64, dtype="float64",
+          truncation=None) -> Sizes:
+    """Check and bundle the sizes (each an integer >= 1; dtype float32 or float64)."""
+    vals = {n: check_positive_int(n, v) for n, v in (("T", T), ("B", B), ("D", D), ("H", H), ("V", V))}
+    trunc = None if truncation is None else Truncation.parse(truncation)
+    return Sizes(**vals, dtype=check_float_dtype("dtype", dtype), truncation=trunc)
+
+
+def _item(s: Sizes, name: str, formula: str, values: int) -> MemoryItem:
+    return MemoryItem(name, formula, int(values), int(values) * s.itemsize)
+
+
+def article_memory(s: Sizes, *, optimizer: str = "adagrad") -> MemoryReport:
+    """The article's list. With truncation k (Truncation(k1, k2): k = k2) T becomes k."""
+    n, _ = s.window()
+    t = "T" if s.truncation is None else "k"
+    h = _item(s, "hidden states h_t", f"{t}·B·H", n * s.B * s.H)
+    a = _item(s, "pre-activations a_t", f"{t}·B·H", n * s.B * s.H)
+    items = (h, a,
+             _item(s, "inputs x_t", f"{t}·B·D", n * s.B * s.D),
+             _item(s, "parameters", "HD+H²+H+VH+V", s.params),
+             _item(s, "gradients", "= parameters", s.params),
+             _item(s, f"optimizer state ({optimizer})", "= parameters" if optimizer == "adagrad" else "0",
+                   s.params if optimizer == "adagrad" else 0),
+             _item(s, "gradient signal dh_next", "B·H", s.B * s.H))
+    head = MemoryItem("activations h and a", f"2·{t}·B·H", h.values + a.values, h.nbytes + a.nbytes)
+    return MemoryReport("article: h and a stored for every step", items, head)
+
+
+def engine_memory(s: Sizes) -> MemoryReport:
+    """What ``numeric.bptt`` (full) or ``numeric.tbptt_segments`` (truncated) allocates."""
+    B, H = s.B, s.H
+    if s.truncation is None:
+        T = s.T
+        hs = _item(s, "hidden states h_0..h_T", "(T+1)·B·H", (T + 1) * B * H)
+        items = (hs,
+                 _item(s, "step gradients ∂L/∂h_t → ∂L/∂a_t", "T·B·H", T * B * H),
+                 _item(s, "logits o_t → ∂L/∂o_t", "T·B·V", T * B * s.V),
+                 _item(s, "result ∂L/∂x_t", "T·B·D", T * B * s.D),
+                 _item(s, "loss reductions (max, sum, L_t)", "5·T·B", 5 * T * B),
+                 _item(s, "parameter gradients", "= parameters", s.params),
+                 _item(s, "one step's temporaries, ∂L/∂h_0", "3·B·H", 3 * B * H))
+        return MemoryReport("engine: numeric.bptt, h only", items, hs)
+    k2, k1 = s.window()
+    hs = _item(s, "window states (previous + current)", "2·(k2+1)·B·H", 2 * (k2 + 1) * B * H)
+    items = (hs,
+             _item(s, "window step gradients", "k2·B·H", k2 * B * H),
+             _item(s, "window logits → ∂L/∂o_t", "k1·B·V", k1 * B * s.V),
+             _item(s, "loss reductions", "5·k1·B", 5 * k1 * B),
+             _item(s, "parameter gradients (per update)", "= parameters", s.params),
+             _item(s, "one step's temporaries, h_τ", "3·B·H", 3 * B * H))
+    return MemoryReport("engine: numeric.tbptt_segments, window-sized", items, hs)
+
+
+def engine_bound(s: Sizes) -> int | None:
+    """The foundations issue's bound on full BPTT's peak, in bytes (None with truncation):
+    (2.25·T·B·H + 1.25·T·B·V)·itemsize + parameters + gradients + one step's temporaries (3·B·H)."""
+    if s.truncation is not None:
+        return None
+    T, B = s.T, s.B
+    return int((2.25 * T * B * s.H + 1.25 * T * B * s.V) * s.itemsize) \
+        + (2 * s.params + 3 * B * s.H) * s.itemsize
+
+
+def measure_peak(s: Sizes, *, seed: int = 0) -> int:
+    """Peak bytes allocated while the engine runs on random data of these sizes (tracemalloc).
+
+    Parameters, inputs and targets are allocated before tracing starts and are excluded. Full
+    BPTT runs ``numeric.bptt``; with truncation the streaming ``numeric.tbptt_segments`` (whose
+    memory is window-bounded; ``bptt(..., truncation=k)`` also returns the T-sized ∂L/∂x).
+    """
+    from .bptt import bptt, tbptt_segments
+    from .params import Params
+
+    rng = np.random.default_rng(seed)
+    params = Params.init(s.D, s.H, s.V, scale=0.1, seed=seed, dtype=s.dtype)
+    xs = rng.standard_normal((s.T, s.B, s.D)).astype(s.dtype)
+    ys = rng.integers(0, s.V, (s.T, s.B))
+    tracing = tracemalloc.is_tracing()
+    if not tracing:
+        tracemalloc.start()
+    tracemalloc.reset_peak()
+    base = tracemalloc.get_traced_memory()[0]
+    try:
+        if s.truncation is None:
+            result = bptt(params, xs, ys)
+            del result
+        else:
+            for seg in tbptt_segments(params, xs, ys, s.truncation):
+                del seg
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        if not tracing:
+            tracemalloc.stop()
+    return int(peak)
+
+
+def format_bytes(n: float | None) -> str:
+    """Decimal (SI) units with three significant digits: 8192000 -> '8.19 MB'."""
+    if n is None:
+        return "n/a"
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if abs(n) >= scale:
+            v = n / scale
+            return f"{v:.3g} {unit}" if v < 100 else f"{v:.0f} {unit}"
+    return f"{int(n)} B"
