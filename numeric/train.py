@@ -12,7 +12,8 @@ gradient not. Each pass starts from h_0 = 0. The loop, as plain Python::
 
 Long texts are streamed in blocks of about ``BLOCK_STEPS`` characters so that only a block's
 one-hot inputs are held; when k2 > k1 each block starts a few chunks early (with those losses
-masked) so that every window still reaches k2 steps back.
+masked) so that every window still reaches k2 steps back, and the last block takes the
+remainder, so a pass gives exactly the update points of ``Truncation(k1, k2)`` on the whole text.
 """
 
 from __future__ import annotations
@@ -130,12 +131,13 @@ def epoch_segments(params: Params, ids: np.ndarray, vocab: Vocab, trunc: Truncat
     """
     T, (k1, k2) = len(ids) - 1, (trunc.k1, trunc.k2)
     m = -(-(k2 - k1) // k1)                          # lead-in chunks so windows reach k2 back
-    block = k1 * max(-(-BLOCK_STEPS // k1), m, 1)
+    block = k1 * max(-(-BLOCK_STEPS // k1), m + 1)   # >= k2, so the final window fits in its block
     states = {0: np.zeros(params.hidden_size, params.dtype)}
     pos = 0
     while pos < T:
         lead = min(m * k1, pos)
-        start, end = pos - lead, min(pos + block, T)
+        start = pos - lead
+        end = T if pos + 2 * block > T else pos + block  # the last block takes the remainder
         xs = vocab.one_hot(ids[start:end], params.dtype)
         w = None if lead == 0 else np.r_[np.zeros(lead), np.ones(end - pos)]
         prev, seen = lead, {}
@@ -205,10 +207,11 @@ def train(text: str = DEFAULT_TEXT, config: TrainConfig | None = None, *, progre
     while step < config.steps:
         for seg, n in epoch_segments(params, ids, vocab, config.schedule, config.activation):
             loss = seg.loss / n
-            if not math.isfinite(loss):
-                raise ValueError(f"training diverged: the loss is {loss} at step {step + 1}; "
-                                 f"lower lr={config.lr} or clip the gradients.")
             opt.update(params, clip(seg.grads))
+            if not (math.isfinite(loss) and all(np.isfinite(a).all() for _, a in params)):
+                bar.close()
+                raise ValueError(f"training diverged at step {step + 1} (loss {loss}, or non-finite weights "
+                                 f"after the update); lower lr={config.lr} or clip the gradients.")
             losses[step], h_last = loss, seg.h
             smooth = loss if smooth is None else TrainHistory.SMOOTHING * smooth + (1 - TrainHistory.SMOOTHING) * loss
             step += 1
