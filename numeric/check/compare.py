@@ -1,0 +1,84 @@
+"""evaluate(fn, case, spec): run the user's function on one case and judge every quantity.
+
+Error of one quantity (a gradient array, or the loss)::
+
+    err = ‖got − expected‖ / max(‖got‖ + ‖expected‖, spec.tol.floor · ‖ν‖)    # in [0, 1]; inf for nan
+    wrong  ⇔  err >= spec.tol.rtol
+
+ν is the quantity's magnitude bound (numeric/check/magnitude.py). The norm-wise relative error
+is the one ``numeric.gradcheck`` reports; 1 means unrelated values (or one of them zero).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from .conventions import ContractError, call, reference
+from .magnitude import magnitudes
+from .problems import Case
+from .spec import CheckSpec, Tolerance
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The verdict on one case: per-quantity errors, which are wrong, or a failure message."""
+
+    case: Case
+    expected: dict[str, Any]
+    got: dict[str, Any] | None
+    errors: dict[str, float] = field(default_factory=dict)
+    wrong: tuple[str, ...] = ()
+    failure: str | None = None          # raised, or answered in the wrong form
+    mutated: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None and not self.wrong
+
+
+def _norm(a: Any) -> float:
+    return float(np.linalg.norm(np.ravel(a)))
+
+
+def relative_errors(got: dict[str, Any], expected: dict[str, Any], bounds: Callable[[], dict[str, Any]],
+                    tol: Tolerance) -> dict[str, float]:
+    """err for every name present in both (see the module docstring); ``bounds()`` gives the
+    magnitude bounds ν, computed only when some plain relative error reaches rtol."""
+    errs, nu = {}, None
+    for n in expected:
+        if n not in got:
+            continue
+        g, e = np.asarray(got[n], np.float64), np.asarray(expected[n], np.float64)
+        if not np.all(np.isfinite(g)):
+            errs[n] = float("inf")
+            continue
+        diff, size = _norm(g - e), _norm(g) + _norm(e)
+        if diff < tol.rtol * size:
+            errs[n] = diff / size
+            continue
+        nu = bounds() if nu is None else nu
+        errs[n] = diff / max(size, tol.floor * _norm(nu[n]), np.finfo(np.float64).tiny)
+    return errs
+
+
+def evaluate(fn: Callable, case: Case, spec: CheckSpec) -> Outcome:
+    """Call ``fn`` on ``case`` and compare with the reference engine at ``spec.tol``."""
+    expected = reference(case, spec)
+    try:
+        got, mutated = call(fn, case, spec)
+    except ContractError as e:
+        return Outcome(case, expected, None, failure=str(e))
+    errs = relative_errors(got, expected, lambda: magnitudes(case, spec.row), spec.tol)
+    wrong = tuple(n for n, v in errs.items() if not v < spec.tol.rtol)
+    return Outcome(case, expected, got, errs, wrong, None, mutated)
+
+
+def same_answer(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Two answers of the function to the same input agree (to 1e-12 relative, any order noise)."""
+    if a.keys() != b.keys():
+        return False
+    return all(np.allclose(np.asarray(a[k], float), np.asarray(b[k], float), rtol=1e-12, atol=1e-300,
+                           equal_nan=True) for k in a)

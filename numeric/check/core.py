@@ -1,0 +1,149 @@
+"""check_implementation: verify a user's BPTT against the engine and say what is wrong.
+
+Order of work: (1) a probe — one ordinary case; if the function cannot answer it (raises,
+wrong form) the input is unusable and nothing else runs; (2) the main search — hypothesis
+draws ``examples`` cases and shrinks the first failure to a minimal one; (3) the sweep —
+seeded cases at every combination of factor levels and every T, which gives each wrong
+quantity its smallest T and its dependencies; (4) the probe again: a different answer means
+state carried between calls.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from ..params import PARAM_NAMES
+from .compare import Outcome, evaluate, same_answer
+from .conventions import _inputs
+from .diagnose import findings, sweep, sweep_size
+from .hints import hints
+from .problems import probe_case
+from .report import CheckReport, Counterexample
+from .spec import ROW_NAMES, CheckSpec, make_spec
+
+
+def check_implementation(fn: Callable, *, convention: str = "column", activation: str = "tanh",
+                         loss: str = "cross_entropy", loss_at: str = "all", truncation: Any = None,
+                         inputs: str = "real", examples: int = 200, seed: int = 0,
+                         dtype: Any = "float64", max_T: int = 6, shrink: bool = True,
+                         name: str | None = None, progress: bool = False) -> CheckReport:
+    """Check a BPTT implementation against the reference engine; report what is wrong.
+
+    Args:
+      fn: the function to check, in one of two conventions (docs/check.md):
+        column: fn(params: dict, xs (T, D), targets (T,), h0 (H,)) -> (loss, grads: dict) with
+          grads W_xh (H, D), W_hh (H, H), b_h (H,), W_hy (V, H), b_y (V,) and optionally h0 (H,);
+          reference numeric.bptt. If fn names a parameter ``activation``, ``loss_at`` or
+          ``truncation``, every value of it is tried; otherwise it is held at the argument below.
+        row: fn(x (N, T, D), h0 (N, H), Wx (D, H), Wh (H, H), b (H,), dh (N, T, H))
+          -> (dx, dh0, dWx, dWh, db); reference numeric.rnn_backward.
+      convention: "column" | "row".
+      activation, loss, loss_at, truncation: the problem held fixed when fn does not take them
+        (defaults: the article's char-RNN, tanh with softmax cross-entropy at every step).
+      inputs: "real" (xs uniform in [-1, 1]) or "one_hot" (character inputs, D = V).
+      examples: cases drawn by hypothesis in the main search (the sweep adds its own).
+      seed: seeds the search and the sweep; the same seed gives the same report.
+      dtype: "float64" or "float32": the dtype of every array handed to fn (and its tolerance).
+      max_T: longest sequence drawn.
+      shrink: shrink the first failure to a minimal case (hypothesis); False is faster and
+        reports the first failing case as found.
+      name: how the report names fn (default: its module and qualified name).
+      progress: show a progress bar on stderr.
+    Returns:
+      CheckReport; ``.verdict`` is "correct", "wrong" or "error" (unusable), ``.exit_status``
+      0 / 1 / 2, ``str(report)`` the text report, ``report.to_json()`` the JSON one.
+    """
+    spec = make_spec(fn, convention=convention, activation=activation, loss=loss, loss_at=loss_at,
+                     truncation=truncation, inputs=inputs, examples=examples, seed=seed, dtype=dtype,
+                     max_T=max_T, shrink=shrink)
+    target = name or f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
+    probe = probe_case(spec)
+    first = evaluate(fn, probe, spec)
+    if first.failure:
+        sizes = ", ".join(f"{k}={v}" for k, v in probe.sizes().items())
+        return CheckReport(target, "error", spec.convention, spec.dtype.name, spec.tol, spec.seed,
+                           error=f"on an ordinary first input ({sizes}) {first.failure}",
+                           notes=_signature_notes(spec))
+    bar = _progress_bar(spec, progress)
+    try:
+        from .search import search      # imports hypothesis only when a check runs
+        found = search(fn, spec, bar and bar.update)
+        swept = sweep(fn, spec, bar and bar.update)
+    finally:
+        if bar is not None:
+            bar.close()
+    again = evaluate(fn, probe, spec)
+    state_changed = again.failure is not None or not same_answer(first.got, again.got)
+
+    outcomes = [first] + found.outcomes + swept + [again]
+    if found.minimal is not None:
+        outcomes.append(found.minimal)
+    names = list(ROW_NAMES) if spec.row else ["loss", *PARAM_NAMES] + (["h0"] if "h0" in first.got else [])
+    found_q = findings(names, outcomes, swept, spec)
+    wrong = state_changed or any(f.wrong for f in found_q)
+    notes = _notes(outcomes, found.flaky)
+    return CheckReport(
+        target, "wrong" if wrong else "correct", spec.convention, spec.dtype.name, spec.tol, spec.seed,
+        checked=_checked(spec), varied=spec.passes, findings=tuple(found_q),
+        search_examples=found.examples, search_requested=spec.examples, sweep_examples=len(swept),
+        counterexample=_counterexample(found.minimal, swept, spec),
+        hints=tuple(hints(found_q, spec, state_changed=state_changed)), notes=tuple(notes))
+
+
+def _progress_bar(spec: CheckSpec, on: bool):
+    if not on:
+        return None
+    from tqdm import tqdm
+    return tqdm(total=spec.examples + sweep_size(spec), desc="bptt check", unit="case", leave=False)
+
+
+def _signature_notes(spec: CheckSpec) -> tuple[str, ...]:
+    from .report import SIGNATURES
+    return (f"expected the {spec.convention} convention: {SIGNATURES[spec.convention]}",)
+
+
+def _notes(outcomes: list[Outcome], flaky: bool) -> list[str]:
+    notes = []
+    mutated = sorted({m for o in outcomes for m in o.mutated})
+    if mutated:
+        notes.append(f"fn modified its inputs in place ({', '.join(mutated)}); the checker passes fresh "
+                     "copies, but a caller reusing them would see the change.")
+    if flaky:
+        notes.append("the first failure did not reproduce when the same case was run again, so it "
+                     "could not be shrunk: fn's answers depend on earlier calls.")
+    return notes
+
+
+def _checked(spec: CheckSpec) -> dict[str, Any]:
+    sizes = {"T": (1, spec.max_T), "D": (1, spec.max_D), "H": (1, spec.max_H)}
+    if spec.row:
+        sizes["N"] = (1, spec.max_B)
+    else:
+        sizes["V"] = (1, spec.max_V)
+        if spec.inputs == "one_hot":
+            sizes["D"] = sizes["V"]
+    return {"factors": {k: list(v) for k, v in spec.factors().items()}, "sizes": sizes,
+            "loss": None if spec.row else spec.loss, "inputs": spec.inputs}
+
+
+def _counterexample(minimal: Outcome | None, swept: list[Outcome], spec: CheckSpec) -> Counterexample | None:
+    source = "found by hypothesis and shrunk" if spec.shrink else "found by hypothesis, not shrunk"
+    if minimal is None:
+        bad = [o for o in swept if not o.ok]
+        if not bad:
+            return None
+        minimal = min(bad, key=lambda o: (o.case.T, sum(o.case.sizes().values())))
+        source = "smallest failing sweep case, not shrunk"
+    case = minimal.case
+    args, kw = _inputs(case, spec)
+    if spec.row:
+        inputs = dict(zip(("x", "h0", "Wx", "Wh", "b", "dh"), args))
+    else:
+        inputs = {**args[0], "xs": args[1], "targets": args[2], "h0": args[3]}
+    inputs |= {k: (None if v is None else str(v)) if k == "truncation" else v for k, v in kw.items()}
+    settings = {"activation": case.activation}
+    if not spec.row:
+        settings |= {"loss": case.loss, "loss_at": case.loss_at,
+                     "truncation": None if case.truncation is None else str(case.truncation)}
+    wrong = {n: (minimal.expected[n], minimal.got[n], minimal.errors[n]) for n in minimal.wrong}
+    return Counterexample(source, case.sizes(), settings, inputs, wrong, minimal.failure)

@@ -1,0 +1,232 @@
+"""CheckReport: the verdict of ``check_implementation``, as text for people and JSON for CI.
+
+JSON layout (``"schema": 1``): target, verdict ("correct" | "wrong" | "error"), exit_status
+(0 | 1 | 2), convention, dtype, reference, tolerance, seed, examples, checked, varied_by_signature,
+quantities {name: {verdict, max_rel_error, smallest_T, wrong_cases, cases, depends_on}}, wrong,
+right, hints, counterexample, notes, error. Non-finite numbers are written as null.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .diagnose import ERROR, Finding
+from .spec import Tolerance
+
+SCHEMA = 1
+EXIT = {"correct": 0, "wrong": 1, "error": 2}
+SIGNATURES = {"column": "fn(params: dict, xs (T, D), targets (T,), h0 (H,)) -> (loss, grads: dict)",
+              "row": "fn(x (N, T, D), h0 (N, H), Wx (D, H), Wh (H, H), b (H,), dh (N, T, H)) "
+                     "-> (dx, dh0, dWx, dWh, db)"}
+REFERENCE = {"column": "numeric.bptt", "row": "numeric.rnn_backward"}
+
+
+@dataclass(frozen=True)
+class Counterexample:
+    """A failing case as the function received it, and its wrong answers.
+
+    inputs: {name: array or value} in the function's own layout; wrong: {name: (expected, got,
+    relative error)}; failure: the exception / malformed-answer message instead, if any.
+    """
+
+    source: str
+    sizes: dict[str, int]
+    settings: dict[str, Any]
+    inputs: dict[str, Any]
+    wrong: dict[str, tuple[Any, Any, float]]
+    failure: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """What was checked, the verdict, and (when wrong) what is wrong and where."""
+
+    target: str
+    verdict: str
+    convention: str | None = None
+    dtype: str | None = None
+    tolerance: Tolerance | None = None
+    seed: int | None = None
+    checked: dict[str, Any] = field(default_factory=dict)
+    varied: tuple[str, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    search_examples: int = 0
+    search_requested: int = 0
+    sweep_examples: int = 0
+    counterexample: Counterexample | None = None
+    hints: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    error: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict == "correct"
+
+    @property
+    def exit_status(self) -> int:
+        return EXIT[self.verdict]
+
+    @property
+    def wrong(self) -> list[str]:
+        return [f.name for f in self.findings if f.wrong]
+
+    @property
+    def right(self) -> list[str]:
+        return [f.name for f in self.findings if not f.wrong and f.name != ERROR]
+
+    def finding(self, name: str) -> Finding:
+        return next(f for f in self.findings if f.name == name)
+
+    # ---- JSON ---------------------------------------------------------------------------
+    def as_dict(self) -> dict[str, Any]:
+        ce = self.counterexample
+        return _clean({
+            "schema": SCHEMA, "target": self.target, "verdict": self.verdict,
+            "exit_status": self.exit_status, "convention": self.convention, "dtype": self.dtype,
+            "reference": REFERENCE.get(self.convention),
+            "tolerance": None if self.tolerance is None else
+            {"rtol": self.tolerance.rtol, "floor": self.tolerance.floor},
+            "seed": self.seed,
+            "examples": {"search": self.search_examples, "search_requested": self.search_requested,
+                         "sweep": self.sweep_examples},
+            "checked": self.checked, "varied_by_signature": list(self.varied),
+            "quantities": {f.name: {"verdict": "wrong" if f.wrong else "right", "max_rel_error": f.max_error,
+                                    "smallest_T": f.smallest_T, "wrong_cases": f.count_wrong, "cases": f.count,
+                                    "depends_on": {k: {"wrong": list(w), "right": list(r)}
+                                                   for k, (w, r) in f.depends.items()}}
+                           for f in self.findings},
+            "wrong": self.wrong, "right": self.right, "hints": list(self.hints),
+            "counterexample": None if ce is None else {
+                "source": ce.source, "sizes": ce.sizes, "settings": ce.settings, "inputs": ce.inputs,
+                "failure": ce.failure,
+                "wrong": {n: {"expected": e, "got": g, "rel_error": r} for n, (e, g, r) in ce.wrong.items()}},
+            "notes": list(self.notes), "error": self.error,
+        })
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.as_dict(), indent=indent, allow_nan=False)
+
+    # ---- text ---------------------------------------------------------------------------
+    def to_text(self) -> str:
+        head = {"correct": "CORRECT", "wrong": "WRONG", "error": "CANNOT CHECK"}[self.verdict]
+        lines = [f"bptt check: {head} - {self.target}"]
+        if self.verdict == "error":
+            lines += [f"  {self.error}"] + [f"  note: {n}" for n in self.notes]
+            lines.append("  (exit status 2: the function could not be checked; see docs/check.md)")
+            return "\n".join(lines)
+        lines.append(f"  {self.convention} convention: {SIGNATURES[self.convention]}; {self.dtype}")
+        lines += ["", _table(self)]
+        if self.hints:
+            lines += ["", "Points to:"] + [f"  - {h}" for h in self.hints]
+        if self.verdict == "wrong":
+            lines += ["", _dependence(self)]
+        if self.counterexample is not None:
+            lines += ["", _counterexample(self.counterexample)]
+        lines += ["", _checked(self)]
+        lines += [f"note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+    __str__ = to_text
+
+
+def _clean(x: Any) -> Any:
+    """JSON-ready: arrays to lists, non-finite floats to None, tuples to lists."""
+    if isinstance(x, dict):
+        return {str(k): _clean(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_clean(v) for v in x]
+    if isinstance(x, np.ndarray):
+        return _clean(x.tolist())
+    if isinstance(x, (np.integer,)):
+        return int(x)
+    if isinstance(x, (float, np.floating)):
+        return float(x) if math.isfinite(x) else None
+    return x
+
+
+def _fmt_err(e: float) -> str:
+    return "nan/inf" if not math.isfinite(e) else f"{e:.1e}"
+
+
+def _table(r: CheckReport) -> str:
+    rows = [("quantity", "verdict", "from T", "max rel error", "wrong cases")]
+    for f in r.findings:
+        rows.append((f.name, "WRONG" if f.wrong else "right", str(f.smallest_T or "-"),
+                     "-" if f.name == ERROR else _fmt_err(f.max_error),
+                     f"{f.count_wrong}/{f.count}"))
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    return "\n".join("  " + "  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows)
+
+
+def _dependence(r: CheckReport) -> str:
+    lines = [f"Dependence (over the sweep of {r.sweep_examples} cases):"]
+    unseen = [f.name for f in r.findings if f.wrong and f.depends and not any(w for w, _ in f.depends.values())]
+    for factor, levels in r.checked["factors"].items():
+        if len(levels) < 2:
+            lines.append(f"  {factor}: held at {levels[0]}")
+            continue
+        groups: dict[tuple, list[str]] = {}
+        for f in r.findings:
+            if f.wrong and f.name not in unseen and factor in f.depends:
+                groups.setdefault(f.depends[factor], []).append(f.name)
+        if groups and all(not right for _, right in groups):
+            lines.append(f"  {factor}: no dependence (wrong at every level: {', '.join(levels)})")
+            continue
+        for (wrong, right), names in groups.items():
+            what = f"wrong with {', '.join(wrong)}; right with {', '.join(right)}" if right else \
+                "wrong at every level"
+            lines.append(f"  {factor}: {', '.join(names)} {what}")
+    if unseen:
+        lines.append(f"  ({', '.join(unseen)}: wrong only in drawn cases, never in the sweep, so no "
+                     "dependence is known)")
+    return "\n".join(lines)
+
+
+def _arr(a: Any) -> str:
+    if isinstance(a, np.ndarray) or isinstance(a, list):
+        return np.array2string(np.asarray(a), precision=4, separator=", ", max_line_width=96)
+    return repr(a)
+
+
+def _counterexample(ce: Counterexample) -> str:
+    sizes = ", ".join(f"{k}={v}" for k, v in ce.sizes.items())
+    sets = ", ".join(f"{k}={v!r}" for k, v in ce.settings.items())
+    lines = [f"Minimal counterexample ({ce.source}): {sizes}", f"  {sets}"]
+    for name, a in ce.inputs.items():
+        text = _arr(a).replace("\n", "\n" + " " * (len(name) + 5))
+        lines.append(f"  {name} = {text}")
+    if ce.failure:
+        lines.append(f"  -> {ce.failure}")
+    for name, (e, g, err) in ce.wrong.items():
+        e, g = np.asarray(e, float), np.asarray(g, float)
+        lines.append(f"  {name}: rel error {_fmt_err(err)}")
+        if e.size <= 12:
+            pad = " " * 13
+            lines.append(f"    expected {_arr(e)}".replace("\n", "\n" + pad))
+            lines.append(f"    got      {_arr(g)}".replace("\n", "\n" + pad))
+        else:
+            d = np.abs(np.nan_to_num(g - e, nan=np.inf))
+            i = np.unravel_index(int(np.argmax(d)), d.shape)
+            lines.append(f"    worst entry {list(map(int, i))}: expected {e[i]:.6g}, got {g[i]:.6g}")
+    return "\n".join(lines)
+
+
+def _checked(r: CheckReport) -> str:
+    c = r.checked
+    ranges = ", ".join(f"{k} {lo}..{hi}" for k, (lo, hi) in c["sizes"].items())
+    f = c["factors"]
+    held = [k for k in ("activation", "loss_at", "truncation") if k in f and k not in r.varied and len(f[k]) == 1]
+    lines = [f"Checked: {r.search_examples} drawn cases (hypothesis, seed {r.seed}"
+             + (f"; {r.search_requested} requested, stopped at the first failure" if r.search_examples
+                < r.search_requested else "") + f") + {r.sweep_examples} sweep cases; {ranges}.",
+             "  " + "; ".join(f"{k}: {', '.join(v)}" for k, v in f.items())
+             + (f"; loss: {c['loss']}" if c.get("loss") else "") + (f"; inputs: {c['inputs']}"),
+             f"  varied through fn's signature: {', '.join(r.varied) or 'none'}"
+             + (f"; held (fn takes no such argument): {', '.join(held)}" if held else ""),
+             f"Reference: {REFERENCE[r.convention]}; tolerance ({r.dtype}): {r.tolerance.describe()}."]
+    return "\n".join(lines)
