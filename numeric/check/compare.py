@@ -2,7 +2,7 @@
 
 Error of one quantity (a gradient array, or the loss)::
 
-    err = ‖got − expected‖ / max(‖got‖ + ‖expected‖, spec.tol.floor · ‖ν‖)    # in [0, 1]; inf for nan
+    err = ‖got − expected‖ / max(‖got‖ + ‖expected‖, tol.floor · ‖ν‖, tol.tiny)   # [0, 1]; inf for nan
     wrong  ⇔  err >= spec.tol.rtol
 
 ν is the quantity's magnitude bound (numeric/check/magnitude.py). The norm-wise relative error
@@ -46,7 +46,8 @@ def _norm(a: Any) -> float:
 def relative_errors(got: dict[str, Any], expected: dict[str, Any], bounds: Callable[[], dict[str, Any]],
                     tol: Tolerance) -> dict[str, float]:
     """err for every name present in both (see the module docstring); ``bounds()`` gives the
-    magnitude bounds ν, computed only when some plain relative error reaches rtol."""
+    magnitude bounds ν, computed only when some plain relative error exceeds rtol / 1000 (below
+    that the plain error is reported: it is an upper bound of err and far from any verdict)."""
     errs, nu = {}, None
     for n in expected:
         if n not in got:
@@ -56,11 +57,11 @@ def relative_errors(got: dict[str, Any], expected: dict[str, Any], bounds: Calla
             errs[n] = float("inf")
             continue
         diff, size = _norm(g - e), _norm(g) + _norm(e)
-        if diff < tol.rtol * size:
-            errs[n] = diff / size
+        if diff < 1e-3 * tol.rtol * max(size, tol.tiny):     # far inside: the floor cannot matter for the verdict
+            errs[n] = diff / max(size, tol.tiny)
             continue
         nu = bounds() if nu is None else nu
-        errs[n] = diff / max(size, tol.floor * _norm(nu[n]), np.finfo(np.float64).tiny)
+        errs[n] = diff / max(size, tol.floor * _norm(nu[n]), tol.tiny)
     return errs
 
 

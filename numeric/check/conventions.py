@@ -98,8 +98,9 @@ def _array(label: str, value: Any, shape: tuple[int, ...], like: str) -> np.ndar
 def _column_answer(out: Any, case: Case) -> dict[str, Any]:
     if not isinstance(out, Sequence) or isinstance(out, (str, bytes)) or len(out) != 2:
         n = f"a sequence of {len(out)} values" if isinstance(out, Sequence) else type(out).__name__
-        raise ContractError(f"fn must return (loss, grads); got {n}. A classic char-RNN lossFun "
-                            "needs the adapter of docs/check.md.")
+        tip = (" (A classic char-RNN lossFun returns 7: wrap it with the adapter of docs/check.md.)"
+               if isinstance(out, Sequence) and len(out) > 2 else "")
+        raise ContractError(f"fn must return (loss, grads); got {n}.{tip}")
     loss, grads = out
     la = np.asarray(loss) if not isinstance(loss, (str, bytes)) else np.asarray(np.nan, object)
     if la.dtype == object or la.size != 1 or not (np.issubdtype(la.dtype, np.number)):

@@ -142,7 +142,9 @@ def _counterexample(minimal: Outcome | None, swept: list[Outcome], spec: CheckSp
         inputs = {**args[0], "xs": args[1], "targets": args[2], "h0": args[3]}
     inputs |= {k: (None if v is None else str(v)) if k == "truncation" else v for k, v in kw.items()}
     settings = {"activation": case.activation}
-    if not spec.row:
+    if spec.row:
+        settings["dh_at"] = case.loss_at
+    else:
         settings |= {"loss": case.loss, "loss_at": case.loss_at,
                      "truncation": None if case.truncation is None else str(case.truncation)}
     wrong = {n: (minimal.expected[n], minimal.got[n], minimal.errors[n]) for n in minimal.wrong}

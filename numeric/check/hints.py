@@ -23,7 +23,7 @@ SINGLE = {
     "W_xh": "Only the W_xh gradient is wrong: ∂L/∂W_xh = Σ_t ∂L/∂a_t x_tᵀ.",
     "xs": "Only ∂L/∂x is wrong: ∂L/∂x_t = W_xhᵀ ∂L/∂a_t.",
 }
-CONDITIONAL = {"truncation", "loss_at", "scale", "batch"}
+CONDITIONAL = {"truncation", "loss_at", "dh_at", "scale", "batch"}
 
 
 def _join(xs) -> str:
@@ -121,7 +121,7 @@ def _dependence_text(factor: str, bad: list[str], right: list[str], spec: CheckS
     if factor == "batch" and bad == [">1"]:
         return ("Right for one sequence (N = 1), wrong for N > 1: a reduction over the batch axis is "
                 "wrong (sum, not mean; every sequence, not one).")
-    if factor == "loss_at":
+    if factor in ("loss_at", "dh_at"):
         if spec.row:
             where = {"all": "when the upstream dh is non-zero before the last step: dh[:, t] must be "
                             "added at every step t, not only at T",

@@ -7,13 +7,16 @@ the relative error of a correct answer can be large; dividing by this bound inst
 cases from being mistaken for bugs. Each bound ν is the computation of ``numeric.bptt`` with
 every quantity replaced by an upper bound of its absolute value and its rounding noise::
 
-    ν_h0 = |h0|,   ν_a_t = |W_xh||x_t| + |W_hh| ν_h_{t-1} + |b_h|,   ν_h_t = |h_t| + f'_t ν_a_t
+    ν_h0 = |h0|,   ν_a_t = |W_xh||x_t| + |W_hh| ν_h_{t-1} + |b_h|,   ν_h_t = |h_t| + f'_t ν_a_t + c
     ν_dy_t = c (|∂L_t/∂o_t| + |y_t| + |W_hy| ν_h_t + |b_y|)          (column convention)
     ν_dh_t = |W_hy|ᵀ ν_dy_t (or |dh_t|, row) + |W_hh|ᵀ ν_da_{t+1}
     ν_da_t = ν_dh_t ⊙ (f'_t + |∂f'/∂h|_t ν_h_t)
     ν_W_xh = Σ_t ν_da_t |x_t|ᵀ,  ν_W_hh = Σ_t ν_da_t ν_h_{t-1}ᵀ, ...  (the gradients' formulas)
 
-Full BPTT is used even for truncated problems: it bounds the truncated sums too.
+c = 1 for the bounded activations (tanh, sigmoid), 0 otherwise: their values may be computed
+to absolute rather than relative accuracy by a correct implementation (sigmoid as
+(1 + tanh(a/2)) / 2 loses every digit of a small h to cancellation). Full BPTT is used even for
+truncated problems: it bounds the truncated sums too.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from .problems import Case
 # |∂f'/∂h| as a function of h: how rounding noise in h_t perturbs f'(a_t) computed from h_t.
 _DDERIV = {"tanh": lambda h: 2 * np.abs(h), "sigmoid": lambda h: np.abs(1 - 2 * h),
            "relu": lambda h: np.zeros_like(h), "identity": lambda h: np.zeros_like(h)}
+_ABS = {"tanh": 1.0, "sigmoid": 1.0, "relu": 0.0, "identity": 0.0}
 
 
 def magnitudes(case: Case, row: bool) -> dict[str, np.ndarray | float]:
@@ -45,7 +49,7 @@ def magnitudes(case: Case, row: bool) -> dict[str, np.ndarray | float]:
         f1 = np.broadcast_to(deriv(NUMPY_NS, hs[t + 1]), hs[t + 1].shape).astype(float)
         fp.append(f1)
         cf.append(dderiv(hs[t + 1]))
-        nu_h.append(np.abs(hs[t + 1]) + f1 * nu_a)
+        nu_h.append(np.abs(hs[t + 1]) + f1 * nu_a + _ABS[case.activation])
     up, out = _upstream(case, row, hs, nu_h, aW_hy, ab_y)
     nu_da, nxt = [None] * T, np.zeros_like(h0)
     for t in range(T - 1, -1, -1):

@@ -63,7 +63,7 @@ class Case:
 
     def levels(self, spec: CheckSpec) -> dict[str, str]:
         """The level of every factor of ``spec.factors()`` this case sits at."""
-        lv = {"activation": self.activation, "loss_at": self.loss_at,
+        lv = {"activation": self.activation, spec.place: self.loss_at,
               "h0": "nonzero" if np.any(self.h0 != 0) else "zero", "scale": f"{self.scale:g}"}
         if spec.row:
             lv["batch"] = "1" if self.B == 1 else ">1"
@@ -153,7 +153,7 @@ def _draw_once(rng: np.random.Generator, spec: CheckSpec, levels: dict[str, str]
     targets = dhs = None
     if spec.row:
         dhs = u(T, B, H)
-        if levels["loss_at"] == "last":
+        if levels[spec.place] == "last":
             dhs[:-1] = 0.0
     elif spec.loss == "cross_entropy":
         targets = rng.integers(0, V, T)
@@ -164,7 +164,7 @@ def _draw_once(rng: np.random.Generator, spec: CheckSpec, levels: dict[str, str]
         k1 = int(rng.integers(1, T + 1))
         trunc = Truncation(k1, int(rng.integers(k1, T + 2)))
     return make_case(spec, params=params, xs=xs, targets=targets, h0=h0, dhs=dhs,
-                     activation=levels["activation"], loss_at=levels["loss_at"], truncation=trunc,
+                     activation=levels["activation"], loss_at=levels[spec.place], truncation=trunc,
                      scale=s)
 
 
@@ -173,7 +173,7 @@ def probe_case(spec: CheckSpec) -> Case:
     if the function cannot even answer this, it is unusable input rather than a wrong answer."""
     rng = np.random.default_rng(20240607)
     act = "tanh" if "tanh" in spec.activations else spec.activations[0]
-    levels = {"activation": act, "loss_at": spec.loss_ats[0], "h0": "nonzero",
+    levels = {"activation": act, spec.place: spec.loss_ats[0], "h0": "nonzero",
               "batch": ">1", "scale": "1", "truncation": "none"}
     return draw_case(rng, spec, levels, 3, {"D": 2, "H": 3, "V": 3, "B": 2})
 

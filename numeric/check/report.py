@@ -216,14 +216,18 @@ def _counterexample(ce: Counterexample) -> str:
     return "\n".join(lines)
 
 
+def _n(k: int, noun: str) -> str:
+    return f"{k} {noun}{'' if k == 1 else 's'}"
+
+
 def _checked(r: CheckReport) -> str:
     c = r.checked
     ranges = ", ".join(f"{k} {lo}..{hi}" for k, (lo, hi) in c["sizes"].items())
     f = c["factors"]
     held = [k for k in ("activation", "loss_at", "truncation") if k in f and k not in r.varied and len(f[k]) == 1]
-    lines = [f"Checked: {r.search_examples} drawn cases (hypothesis, seed {r.seed}"
+    lines = [f"Checked: {_n(r.search_examples, 'drawn case')} (hypothesis, seed {r.seed}"
              + (f"; {r.search_requested} requested, stopped at the first failure" if r.search_examples
-                < r.search_requested else "") + f") + {r.sweep_examples} sweep cases; {ranges}.",
+                < r.search_requested else "") + f") + {_n(r.sweep_examples, 'sweep case')}; {ranges}.",
              "  " + "; ".join(f"{k}: {', '.join(v)}" for k, v in f.items())
              + (f"; loss: {c['loss']}" if c.get("loss") else "") + (f"; inputs: {c['inputs']}"),
              f"  varied through fn's signature: {', '.join(r.varied) or 'none'}"

@@ -43,10 +43,11 @@ class Tolerance:
 
     rtol: float
     floor: float
+    tiny: float          # absolute floor of the denominators: underflow to 0 is not a bug
 
     def describe(self) -> str:
         return (f"relative error < {self.rtol:g}, denominators floored at {self.floor:g} x the "
-                "quantity's magnitude bound (sum of absolute values of its terms)")
+                f"quantity's magnitude bound (sum of absolute values of its terms) and at {self.tiny:.1e}")
 
 
 # Rounding error of a correct answer is at most ~c·ε·‖ν‖ with c ~ T (H + D + 2) <= 60 here.
@@ -55,8 +56,10 @@ class Tolerance:
 # noise of uncancelled sums. float32 (ε 6e-8): noise <= 3.6e-6 ‖ν‖ against rtol·floor = 5e-5 ‖ν‖;
 # rtol = 1e-3 is ~300x the measured worst of correct float32 implementations (docs/check.md).
 # Real bugs give relative errors of 1e-2 .. 1.
-TOLERANCES = {np.dtype(np.float64): Tolerance(rtol=1e-7, floor=1e-5),
-              np.dtype(np.float32): Tolerance(rtol=1e-3, floor=5e-2)}
+# tiny: a product of subnormal inputs may underflow to 0 (or flush, in float32 BLAS); 1e3 x the
+# smallest normal number, over rtol, makes such answers right.
+TOLERANCES = {np.dtype(np.float64): Tolerance(rtol=1e-7, floor=1e-5, tiny=1e3 * 2.2250738585072014e-308 / 1e-7),
+              np.dtype(np.float32): Tolerance(rtol=1e-3, floor=5e-2, tiny=1e3 * 1.1754944e-38 / 1e-3)}
 
 
 @dataclass(frozen=True)
@@ -86,9 +89,14 @@ class CheckSpec:
     def row(self) -> bool:
         return self.convention == "row"
 
+    @property
+    def place(self) -> str:
+        """The loss-placement factor: loss_at (column) or dh_at, where the upstream dh is non-zero (row)."""
+        return "dh_at" if self.row else "loss_at"
+
     def factors(self) -> dict[str, tuple[str, ...]]:
         """Every factor and its levels (a factor with one level is held, not varied)."""
-        f = {"activation": self.activations, "loss_at": self.loss_ats, "h0": ("zero", "nonzero")}
+        f = {"activation": self.activations, self.place: self.loss_ats, "h0": ("zero", "nonzero")}
         if self.row:
             f["batch"] = ("1", ">1")
         f["scale"] = tuple(f"{s:g}" for s in SCALES)

@@ -55,7 +55,8 @@ def load_target(target: str) -> tuple[Callable, str]:
         raise TargetError(f"importing {path_text} called sys.exit({e.code!r}); put the script's own "
                           "work under `if __name__ == \"__main__\":`.") from None
     except Exception as e:
-        msg = str(e).strip().splitlines()[0] if str(e).strip() else ""
+        text = e.msg if isinstance(e, SyntaxError) else str(e)
+        msg = text.strip().splitlines()[0] if text and text.strip() else ""
         raise TargetError(f"{path_text} does not import: {type(e).__name__}"
                           f"{': ' + msg if msg else ''}{_where(e, path)}.") from None
     obj = module
@@ -67,5 +68,5 @@ def load_target(target: str) -> tuple[Callable, str]:
             raise TargetError(f"{path_text} has no function {func!r}; it defines {defined or 'no functions'}.")
         obj = getattr(obj, part)
     if not callable(obj):
-        raise TargetError(f"{path_text}:{func} is a {type(obj).__name__}, not a function.")
+        raise TargetError(f"{path_text}:{func} is not callable; it is {type(obj).__name__} {obj!r:.60}.")
     return obj, f"{path_text}:{func}"

@@ -9,7 +9,7 @@ every result is wrong from T = 2.
 import numpy as np
 
 EXPECT = {"row": {"wrong": {"dx": 2, "dh0": 2, "dWx": 2, "dWh": 2, "db": 2},
-                  "depends": {"loss_at": ["all"]}, "hint": "not only at T"}}
+                  "depends": {"dh_at": ["all"]}, "hint": "not only at T"}}
 
 
 def row(x, h0, Wx, Wh, b, dh):
