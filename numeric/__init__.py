@@ -33,3 +33,10 @@ __all__ += ["CharModel", "TrainHistory", "DEFAULT_TEXT", "Vocab", "VanishingRepo
             "random_rnn", "spectral_norm", "spectral_radius", "step_jacobians", "article_memory",
             "engine_bound", "engine_memory", "format_bytes", "measure_peak", "sizes", "load_model",
             "save_model", "sample", "TrainConfig", "TrainResult", "train"]
+
+from .check import check_implementation
+from .rnn_backward import RNNBackward, RowGrads, rnn_backward, rnn_backward_rows
+from .testing import assert_bptt_correct
+
+__all__ += ["check_implementation", "RNNBackward", "RowGrads", "rnn_backward", "rnn_backward_rows",
+            "assert_bptt_correct"]
