@@ -208,7 +208,8 @@ def train(text: str = DEFAULT_TEXT, config: TrainConfig | None = None, *, progre
         for seg, n in epoch_segments(params, ids, vocab, config.schedule, config.activation):
             loss = seg.loss / n
             opt.update(params, clip(seg.grads))
-            if not (math.isfinite(loss) and all(np.isfinite(a).all() for _, a in params)):
+            # a sum is non-finite iff an entry is (or it overflows, which is divergence too)
+            if not (math.isfinite(loss) and math.isfinite(sum(float(a.sum()) for _, a in params))):
                 bar.close()
                 raise ValueError(f"training diverged at step {step + 1} (loss {loss}, or non-finite weights "
                                  f"after the update); lower lr={config.lr} or clip the gradients.")

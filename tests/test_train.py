@@ -16,11 +16,13 @@ HELLO = "hello world "
 
 
 def test_training_on_default_text_makes_greedy_sampling_reproduce_hello_world():
-    result = train(config=TrainConfig(steps=400))
-    out = sample(result.model, prefix="h", length=47, temperature=0)
-    assert "h" + out == (HELLO * 4)[:48]
+    # Seeds 0-7 all reproduce the text greedily by step 400 (seed 0 from about step 200); the
+    # exact step moves with the engine's round-off, so 600 steps leave a margin.
+    result = train(config=TrainConfig(steps=600))
+    out = sample(result.model, prefix="h", length=95, temperature=0)
+    assert "h" + out == (HELLO * 8)[:96]
     # the per-character loss has fallen far below ln 8 = 2.08 (uniform guessing over 8 characters)
-    assert result.history.loss[-1] < 0.1 < np.log(8) - 1
+    assert result.history.final_loss < 0.1
 
 
 def test_default_text_is_the_articles_repeating_hello_world():

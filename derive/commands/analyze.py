@@ -91,6 +91,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from numeric.jacobians import analyze
 
+    if args.every is not None and args.every < 1:
+        raise ValueError(f"--every must be >= 1; got {args.every}.")
     w = load_weights(args)
     what = w.description
     r = analyze(w.params, w.xs, activation=w.activation)
@@ -103,8 +105,6 @@ def run(args: argparse.Namespace) -> int:
                           "log_norms": [float(v) for v in r.log_norms], "decay_factor": r.decay_factor,
                           "steps_to_one_percent": crossing}, indent=2))
         return 0
-    if args.every is not None and args.every < 1:
-        raise ValueError(f"--every must be >= 1; got {args.every}.")
     every = args.every or (1 if r.T <= 60 else math.ceil(r.T / 50))
     print(what)
     print(f"spectral norm   ‖W_hh‖₂ = σ_max        {r.spectral_norm:.6g}")

@@ -103,5 +103,5 @@ def run(args: argparse.Namespace) -> int:
 
         fig = loss_figure(h.loss, h.smooth, vocab_size=len(chars),
                           title=f"Training loss: {len(text)} characters, H={config.hidden}, {config.schedule}")
-        print(f"wrote {save_png(fig, args.plot)}")
+        print(f"wrote {save_png(fig, args.plot)} (800x500 px)")
     return 0
