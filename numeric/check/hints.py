@@ -17,7 +17,7 @@ THROUGH_TIME = ("the through-time term is wrong — δ_t = ∂L_t/∂h_t + W_hh�
 SINGLE = {
     "W_hh": "Only the W_hh gradient is wrong, already at T = 1: ∂L/∂W_hh = Σ_t ∂L/∂a_t h_{t-1}ᵀ — its "
             "second factor must be the previous state h_{t-1} (h0 at t = 1), not h_t.",
-    "b_h": "Only the b_h gradient is wrong: it must be Σ_t ∂L/∂a_t (summed over time, and over the "
+    "b_h": "Only the bias gradient b_h is wrong: it must be Σ_t ∂L/∂a_t (summed over time, and over the "
            "batch), one entry per hidden unit.",
     "h0": "Only ∂L/∂h0 is wrong: it is W_hhᵀ ∂L/∂a_1 (the weight gradients are right, so δ is).",
     "W_xh": "Only the W_xh gradient is wrong: ∂L/∂W_xh = Σ_t ∂L/∂a_t x_tᵀ.",
