@@ -21,7 +21,7 @@ import numpy as np
 
 from .forward import outputs, run_states
 from .kernels import DERIV_MUL, loss_and_grad_
-from .params import Params
+from .params import PARAM_NAMES, Params
 from .rules import LOSSES
 from .truncation import Truncation, UpdatePoint, update_points
 from .validate import (check_activation, check_h0, check_loss, check_loss_at, check_loss_weights,
@@ -105,72 +105,130 @@ class _WindowOut(NamedTuple):
     grads: Params
     dh_start: np.ndarray | None   # ∂/∂h0 contribution when the window reaches step 1
     h_tau: np.ndarray
+    dxs: np.ndarray | None = None  # the fresh (T, B, D) ∂L/∂x when the window was asked for it
+
+
+def window_states(p: Prepared, points: list[UpdatePoint]) -> Iterator[tuple[UpdatePoint, np.ndarray]]:
+    """Yield each update point with the states h_{start-1}..h_tau of its window, (n + 1, B, H).
+
+    One buffer, as long as the longest window (k2 + 1 states; T + 1 for full BPTT), is reused
+    for every window: the states a window shares with the previous one are moved to its
+    front, the new ones are computed after them. Nothing T-sized is held under truncation.
+    A yielded view is valid until the next one is requested.
+    """
+    prm = p.params
+    B, H = p.h0.shape
+    store = np.empty((max(tau - start + 2 for _, tau, start in points), B, H), prm.dtype)
+    store[0] = p.h0
+    held = 0                                        # store[0] holds h_{held}
+    for point in points:
+        tau_prev, tau, start = point
+        keep = tau_prev - start + 2                 # h_{start-1}..h_{tau_prev} are known
+        shift = start - 1 - held
+        for i in range(keep if shift else 0):       # row-wise, front to back: safe with overlap
+            store[i] = store[i + shift]
+        held = start - 1
+        buf = store[:tau - start + 2]
+        run_states(prm, p.xs[tau_prev:tau], buf[keep - 1], buf[keep:], p.activation)
+        yield point, buf
 
 
 def run_windows(p: Prepared, points: list[UpdatePoint], dxs: np.ndarray | None) -> Iterator[_WindowOut]:
     """Stream through the sequence by update points, keeping only each window's states.
 
-    Hidden states h_{start-1}..h_tau of the current window are the only ones held; the
-    states it shares with the previous window are copied over, the new ones computed.
-    When ``dxs`` (T, B, D) is given, ∂L/∂x_t is written/accumulated into it.
+    When ``dxs`` (T, B, D) is given, ∂L/∂x_t is written/accumulated into it. Each window's
+    gradients are fresh arrays (a training loop may keep or update with them).
     """
-    prm, T = p.params, p.T
-    B, H = p.h0.shape
-    prev_buf, prev_first = p.h0[None], 0            # holds h_{prev_first} .. h_{tau_prev}
-    tmp = np.empty((B, H), prm.dtype)
-    for tau_prev, tau, start in points:
-        first = start - 1
-        buf = np.empty((tau - first + 1, B, H), prm.dtype)
-        keep = tau_prev - first + 1
-        buf[:keep] = prev_buf[first - prev_first:]
-        run_states(prm, p.xs[tau_prev:tau], buf[keep - 1], buf[keep:], p.activation)
-        prev_buf, prev_first = buf, first
-        yield _backward_window(p, buf, tau_prev, tau, start, dxs, tmp)
+    for point, buf in window_states(p, points):
+        yield backward_window(p, buf, point, dxs=dxs)
 
 
-def _backward_window(p: Prepared, buf: np.ndarray, tau_prev: int, tau: int, start: int,
-                     dxs: np.ndarray | None, tmp: np.ndarray) -> _WindowOut:
-    """The δ recursion over steps start..tau for the losses in (tau_prev, tau]."""
+def delta_recursion(dh: np.ndarray, hs: np.ndarray, W_hh: np.ndarray, activation: str) -> None:
+    """Turn dh (n, B, H), the direct ∂L/∂h of each row, into da = ∂L/∂a in place, last row first.
+
+    hs (n + 1, B, H) holds the states before and at each row (hs[i + 1] is row i's h).
+    Per row: da[i] = (dh[i] + da[i + 1] @ W_hh) * f'(a_i), f' computed from h. One (B, H)
+    temporary; row views and functions are bound once, as the loop is per-call overhead at
+    small B.
+    """
+    deriv_mul, matmul, add = DERIV_MUL[activation], np.matmul, np.add
+    tmp = np.empty(dh.shape[1:], dh.dtype)
+    rows, states = list(dh), list(hs[1:])
+    nxt = None
+    for i in range(len(rows) - 1, -1, -1):
+        g = rows[i]
+        if nxt is not None:
+            matmul(nxt, W_hh, out=tmp)
+            add(g, tmp, out=g)
+        deriv_mul(g, states[i], tmp)
+        nxt = g
+
+
+def backward_window(p: Prepared, buf: np.ndarray, point: UpdatePoint, *, dxs: np.ndarray | None = None,
+                    fresh_dxs: bool = False, acc: Params | None = None) -> _WindowOut:
+    """The δ recursion over the steps start..tau of one window, for its losses in (tau_prev, tau].
+
+    Args:
+      buf: (n + 1, B, H), the window's states h_{start-1}..h_tau.
+      dxs: (T, B, D) array to write/accumulate ∂L/∂x_t into, or None.
+      fresh_dxs: allocate ∂L/∂x (T, B, D) here instead, once the logits are freed (full BPTT:
+        the T·B·V logits and the T·B·D result are never held at the same time).
+      acc: Params to add the window's weight gradients into (and return), or None for new ones.
+    Allocates, besides small temporaries: the logits / ∂L/∂o (m, B, V), freed before the
+    recursion, and the step gradients (n, B, H), overwritten from ∂L/∂h to ∂L/∂a.
+    """
     prm = p.params
-    n, B, H = tau - start + 1, buf.shape[1], buf.shape[2]
-    lr = p.loss_range(tau_prev, tau)
+    tau_prev, tau, start = point
+    B, H = buf.shape[1], buf.shape[2]
     h_tau = buf[-1].copy()
+    lr = p.loss_range(tau_prev, tau)
     if lr is None:                                  # no loss here: nothing to back-propagate
-        return _WindowOut(tau, 0.0, prm.zeros_like(), None, h_tau)
+        return _WindowOut(tau, 0.0, prm.zeros_like() if acc is None else acc, None, h_tau,
+                          np.zeros(p.xs.shape, prm.dtype) if fresh_dxs else None)
     l1, l2 = lr
     m, V = l2 - l1 + 1, prm.output_size
-    do = outputs(prm, buf[l1 - start + 1:l2 - start + 2])
+    i0, i1 = l1 - start, l2 - start + 1             # loss rows inside the window
+    grads: dict[str, np.ndarray] = {}
+
+    def put(name: str, value: np.ndarray) -> None:
+        if acc is None:
+            grads[name] = value
+        else:
+            acc[name][...] += value
+
+    do = outputs(prm, buf[i0 + 1:i1 + 1])           # logits, overwritten by ∂L/∂o
     w = None if p.weights is None else p.weights[l1 - 1:l2]
     loss = float(loss_and_grad_(p.loss, do, p.targets[l1 - 1:l2], w, p.loss_scale).sum())
-
-    i0, i1 = l1 - start, l2 - start + 1             # loss rows inside the window
-    dh = np.empty((i1, B, H), prm.dtype)            # rows after the last loss stay zero: drop them
+    do2 = do.reshape(m * B, V)
+    dh = np.empty((i1, B, H), prm.dtype)            # rows after the last loss stay zero: dropped
     dh[:i0] = 0
-    np.matmul(do.reshape(m * B, V), prm.W_hy, out=dh[i0:].reshape(m * B, H))
-    deriv_mul = DERIV_MUL[p.activation]
-    for i in range(i1 - 1, -1, -1):
-        if i < i1 - 1:
-            np.matmul(dh[i + 1], prm.W_hh, out=tmp)
-            dh[i] += tmp
-        deriv_mul(dh[i], buf[i + 1], tmp)           # dh[i] is now da_{start+i}
+    np.matmul(do2, prm.W_hy, out=dh[i0:].reshape(m * B, H))
+    put("W_hy", do2.T @ buf[i0 + 1:i1 + 1].reshape(m * B, H))
+    put("b_y", do2.sum(axis=0))
+    del do, do2                                     # the (m, B, V) buffer is free from here on
 
+    delta_recursion(dh, buf[:i1 + 1], prm.W_hh, p.activation)
     da = dh.reshape(i1 * B, H)
-    grads = Params(
-        W_xh=da.T @ p.xs[start - 1:start - 1 + i1].reshape(i1 * B, -1),
-        W_hh=da.T @ buf[:i1].reshape(i1 * B, H),
-        b_h=da.sum(axis=0),
-        W_hy=do.reshape(m * B, V).T @ buf[i0 + 1:i1 + 1].reshape(m * B, H),
-        b_y=do.sum(axis=(0, 1)),
-    )
+    put("W_xh", da.T @ p.xs[start - 1:start - 1 + i1].reshape(i1 * B, -1))
+    put("W_hh", da.T @ buf[:i1].reshape(i1 * B, H))
+    put("b_h", da.sum(axis=0))
     dh_start = dh[0] @ prm.W_hh if start == 1 else None
-    if dxs is not None:
+    new_dxs = None
+    if fresh_dxs:
+        new_dxs = np.empty(p.xs.shape, prm.dtype)
+        new_dxs[:start - 1] = 0
+        new_dxs[start - 1 + i1:] = 0
+        np.matmul(da, prm.W_xh, out=new_dxs[start - 1:start - 1 + i1].reshape(i1 * B, -1))
+    elif dxs is not None:
         _write_dxs(dxs, dh, prm.W_xh, tau_prev, start)
-    return _WindowOut(tau, loss, grads, dh_start, h_tau)
+    out_grads = acc if acc is not None else Params(**{n: grads[n] for n in PARAM_NAMES})
+    return _WindowOut(tau, loss, out_grads, dh_start, h_tau, new_dxs)
 
 
 def _write_dxs(dxs: np.ndarray, da: np.ndarray, W_xh: np.ndarray, tau_prev: int, start: int) -> None:
     """dxs[s] (+)= da_s W_xh: steps <= tau_prev were written by earlier windows (accumulate),
-    later ones are fresh (written in place); rows of da past its end carry no gradient."""
+    later ones are fresh (written in place); rows of da past its end carry no gradient.
+    dxs must be C-contiguous (the fresh rows are written through a reshaped view)."""
     n, B, H = da.shape
     split = tau_prev - start + 1                    # window rows already written before
     D = W_xh.shape[1]
@@ -203,19 +261,21 @@ def bptt(params, xs, targets, *, h0=None, activation: str = "tanh", loss: str = 
     p = prepare(params, xs, targets, h0=h0, activation=activation, loss=loss, loss_at=loss_at,
                 loss_weights=loss_weights)
     points = update_points(p.T, check_truncation(truncation))
-    dxs = np.zeros_like(p.xs)   # windows without a loss (loss_at='last') leave their rows 0
+    single = len(points) == 1                       # full BPTT (or one window): dxs made fresh
+    dxs = None if single else np.zeros(p.xs.shape, p.params.dtype)   # C order: written via views
     dh0 = np.zeros_like(p.h0)
     total, grads = 0.0, None
-    for out in run_windows(p, points, dxs):
+    for point, buf in window_states(p, points):
+        out = backward_window(p, buf, point, dxs=dxs, fresh_dxs=single, acc=grads)
         total += out.loss
-        if grads is None:
-            grads = out.grads
-        else:
-            for (_, g), (_, d) in zip(grads, out.grads):
-                g += d
+        grads = out.grads                           # the first window's arrays become the sum
         if out.dh_start is not None:
             dh0 += out.dh_start
-    return BPTTResult(total, grads, p.unbatch(dh0), p.unbatch(dxs, axis=1), p.unbatch(out.h_tau))
+        h_last = out.h_tau
+        if single:
+            dxs = out.dxs
+        del out
+    return BPTTResult(total, grads, p.unbatch(dh0), p.unbatch(dxs, axis=1), p.unbatch(h_last))
 
 
 def tbptt_segments(params, xs, targets, truncation: Truncation | int | None, *, h0=None,

@@ -1,0 +1,334 @@
+"""Speed and memory of numeric.bptt beside a naive loop, PyTorch and JAX (issue 2, section 4).
+
+One run prints, per config (T, B, D, H, V) and dtype, the median time of one forward+backward
+call (tanh, cross_entropy, a loss at every step) for this engine, the naive per-timestep
+reference (numeric.reference.naive_bptt), PyTorch CPU (nn.RNN + nn.Linear + cross-entropy,
+reduction='sum') and JAX (jit(value_and_grad(scan))) when they import; the ratios; the
+engine's GFLOP/s (6·T·B·(D·H + H² + H·V) flops); a measured float32 GEMM throughput; and the
+tracemalloc peak of one full and one truncated call beside their bounds. Every library is
+pinned to --threads threads (2). See benchmarks/README.md.
+
+    uv run python benchmarks/bench_engine.py [--quick] [--configs 25,1,65,100,65 ...]
+        [--dtype float32|float64|both] [--threads 2] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+CONFIGS = ((25, 1, 65, 100, 65), (100, 32, 64, 256, 64), (200, 64, 128, 512, 128),
+           (1000, 16, 64, 256, 64))
+GEMM_CONFIG = (200, 64, 128, 512, 128)   # where the engine is held to a share of GEMM peak
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true",
+                    help="fewer repeats (about 4x faster; noisier medians)")
+    ap.add_argument("--configs", nargs="+", metavar="T,B,D,H,V",
+                    help="configs to run (default: the four of issue 2)")
+    ap.add_argument("--dtype", choices=("float32", "float64", "both"), default="both")
+    ap.add_argument("--threads", type=int, default=2, help="threads for every library (default 2)")
+    ap.add_argument("--naive-batch", type=int, default=2, metavar="N",
+                    help="time the naive reference on the first N sequences of the batch and "
+                         "scale by B/N (it is linear in B); default 2")
+    ap.add_argument("--no-torch", action="store_true", help="skip PyTorch even when installed")
+    ap.add_argument("--no-jax", action="store_true", help="skip JAX even when installed")
+    ap.add_argument("--json", metavar="PATH", help="also write every figure as JSON to PATH")
+    args = ap.parse_args(argv)
+    configs = []
+    for text in args.configs or [",".join(map(str, c)) for c in CONFIGS]:
+        parts = text.split(",")
+        if len(parts) != 5 or not all(p.strip().isdigit() and int(p) > 0 for p in parts):
+            ap.error(f"--configs takes T,B,D,H,V with five positive integers; got {text!r}")
+        configs.append(tuple(int(p) for p in parts))
+    args.configs = configs
+    if args.threads < 1 or args.naive_batch < 1:
+        ap.error("--threads and --naive-batch must be >= 1")
+    return args
+
+
+ARGS = parse_args() if __name__ == "__main__" else None
+if ARGS is not None:                      # before NumPy loads its BLAS
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from _bench_info import pin_threads
+    CPUS = pin_threads(ARGS.threads)
+
+import json            # noqa: E402
+import time            # noqa: E402
+import tracemalloc     # noqa: E402
+from statistics import median   # noqa: E402
+
+import numpy as np     # noqa: E402
+
+import numeric         # noqa: E402
+from numeric import Params, Truncation, bptt, tbptt_segments   # noqa: E402
+from numeric.reference import naive_bptt       # noqa: E402
+
+
+def flops(T: int, B: int, D: int, H: int, V: int) -> float:
+    """Forward + backward flops of one call: 6·T·B·(D·H + H² + H·V)."""
+    return 6.0 * T * B * (D * H + H * H + H * V)
+
+
+def problem(cfg, dtype, seed: int = 0):
+    """Params, xs (T, B, D) ~ N(0, 1), class targets (T, B), h0 (B, H) ~ N(0, 0.1²).
+
+    Weights have PyTorch's nn.RNN spread (std 1/sqrt(3H), spectral radius of W_hh about
+    0.6), so gradients neither explode to inf in float32 over 1000 steps nor vanish at once.
+    """
+    T, B, D, H, V = cfg
+    rng = np.random.default_rng(seed)
+    params = Params.init(D, H, V, scale=(3 * H) ** -0.5, seed=seed, dtype=dtype)
+    xs = rng.standard_normal((T, B, D)).astype(dtype)
+    targets = rng.integers(0, V, size=(T, B))
+    h0 = (0.1 * rng.standard_normal((B, H))).astype(dtype)
+    return params, xs, targets, h0
+
+
+def time_interleaved(fns: dict, target_s: float, min_reps: int, max_reps: int, rounds: int = 5):
+    """Median seconds per call of each fn, measured in alternating blocks (same conditions)."""
+    reps = {}
+    for name, fn in fns.items():
+        fn()                                               # warm-up (caches, allocator, JIT)
+        t0 = time.perf_counter()
+        fn()
+        reps[name] = max(min_reps, min(max_reps, int(target_s / max(time.perf_counter() - t0, 1e-9))))
+    times = {name: [] for name in fns}
+    for r in range(rounds):
+        for name, fn in fns.items():
+            for _ in range(-(-reps[name] // rounds)):
+                t0 = time.perf_counter()
+                fn()
+                times[name].append(time.perf_counter() - t0)
+    return {name: median(ts) for name, ts in times.items()}, {n: len(t) for n, t in times.items()}
+
+
+def gemm_gflops(dtype, n: int = 1024, reps: int = 20) -> float:
+    """Median GFLOP/s of an n x n matmul (2 n^3 flops) with a preallocated output."""
+    rng = np.random.default_rng(1)
+    a, b = (rng.standard_normal((n, n)).astype(dtype) for _ in range(2))
+    c = np.empty_like(a)
+    for _ in range(3):
+        np.matmul(a, b, out=c)
+    ts = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        np.matmul(a, b, out=c)
+        ts.append(time.perf_counter() - t0)
+    return 2.0 * n**3 / median(ts) / 1e9
+
+
+def rel_err(engine_res, other: dict) -> float:
+    """Largest norm-wise relative difference over the loss and every gradient."""
+    mine = {"loss": np.asarray(engine_res.loss), "dh0": engine_res.dh0, "dxs": engine_res.dxs,
+            **engine_res.grads.as_dict()}
+    worst = 0.0
+    for k, a in mine.items():
+        b = np.asarray(other[k], dtype=np.float64)
+        a = np.asarray(a, dtype=np.float64)
+        worst = max(worst, float(np.linalg.norm(a - b) / max(np.linalg.norm(a), 1e-30)))
+    return worst
+
+
+def peak_bytes(fn) -> int:
+    """tracemalloc peak of fn() above what was allocated before it (inputs excluded)."""
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        base = tracemalloc.get_traced_memory()[0]
+        res = fn()
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    del res
+    return peak
+
+
+def memory_bounds(cfg, itemsize: int, k1: int, k2: int) -> tuple[int, int]:
+    """Issue 2's bounds, in bytes, for one full call and one streamed Truncation(k1, k2) pass.
+
+    Full: (2.25·T·B·H + 1.25·T·B·V)·itemsize + parameters + gradients + one step's
+    temporaries (3·B·H values), as in numeric.memory.engine_bound: room for the hidden
+    states, one buffer of step gradients and the logits / ∂L/∂o buffer, nothing T-sized more.
+    The T·B·D result ∂L/∂x is not given room of its own: the engine allocates it only after
+    the logits are freed. Truncated: the same with the window (k2 steps, k1 losses) for T.
+    """
+    T, B, D, H, V = cfg
+    fixed = (2 * (D * H + H * H + H + V * H + V) + 3 * B * H) * itemsize
+    full = int((2.25 * T * B * H + 1.25 * T * B * V) * itemsize) + fixed
+    window = int((2.25 * k2 * B * H + 1.25 * k1 * B * V) * itemsize) + fixed
+    return full, window
+
+
+def stream_segments(params, xs, targets, h0, k: int) -> None:
+    """A training loop's use of truncation: each Truncation(k, k) segment dropped before the next."""
+    for seg in tbptt_segments(params, xs, targets, Truncation(k, k), h0=h0):
+        del seg
+
+
+def bench_config(cfg, dtype, args, baselines) -> dict:
+    T, B, D, H, V = cfg
+    params, xs, targets, h0 = problem(cfg, dtype)
+    fns = {"engine": lambda: bptt(params, xs, targets, h0=h0)}
+    engine_res = fns["engine"]()
+    row = {"config": list(cfg), "dtype": np.dtype(dtype).name, "agree": {}}
+    for name, make in baselines.items():
+        step, result = make(params, xs, targets, h0)
+        row["agree"][name] = rel_err(engine_res, result())
+        fns[name] = step
+    quick = args.quick
+    med, counts = time_interleaved(fns, target_s=0.4 if quick else 2.0, min_reps=3 if quick else 7,
+                                   max_reps=100 if quick else 400)
+    row["seconds"], row["calls"] = med, counts
+
+    nb = min(B, args.naive_batch)                    # the naive loop is linear in B
+    sub = (params, xs[:, :nb], targets[:, :nb])
+    row["agree"]["naive"] = rel_err(bptt(*sub, h0=h0[:nb]), _naive_dict(naive_bptt(*sub, h0=h0[:nb])))
+    reps = 1 if quick else 3
+    ts = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        naive_bptt(*sub, h0=h0[:nb])
+        ts.append(time.perf_counter() - t0)
+    row["seconds"]["naive"] = median(ts) * B / nb
+    row["naive_note"] = f"{nb} of {B} sequences x {B / nb:g}, {reps} call(s)"
+    row["gflops"] = flops(*cfg) / med["engine"] / 1e9
+
+    k = min(50, max(1, T // 4))
+    full_bound, win_bound = memory_bounds(cfg, np.dtype(dtype).itemsize, k, k)
+    row["memory"] = {
+        "full_peak": peak_bytes(lambda: bptt(params, xs, targets, h0=h0)), "full_bound": full_bound,
+        "truncation": [k, k],
+        "trunc_peak": peak_bytes(lambda: stream_segments(params, xs, targets, h0, k)),
+        "trunc_bound": win_bound,
+    }
+    return row
+
+
+def _naive_dict(res) -> dict:
+    return {"loss": res.loss, "dh0": res.dh0, "dxs": res.dxs, **res.grads.as_dict()}
+
+
+def fmt_row(row: dict, names: list[str]) -> str:
+    T, B, D, H, V = row["config"]
+    s = row["seconds"]
+    eng = s["engine"]
+    cells = [f"({T},{B},{D},{H},{V})".ljust(22), row["dtype"].ljust(8),
+             f"{eng * 1e3:9.3f}", f"{row['gflops']:7.1f}"]
+    for name in names:
+        if name in s:
+            cells.append(f"{s[name] * 1e3:10.3f} {s[name] / eng:6.2f}x")
+        else:
+            cells.append(f"{'-':>10} {'':>7}")
+    m = row["memory"]
+    mb = lambda b: b / 2**20  # noqa: E731
+    cells.append(f"{mb(m['full_peak']):8.2f}/{mb(m['full_bound']):<8.2f}")
+    cells.append(f"{mb(m['trunc_peak']):8.2f}/{mb(m['trunc_bound']):<8.2f}")
+    return " ".join(cells)
+
+
+def check_targets(rows: list[dict], gemm32: float) -> list[tuple[str, bool]]:
+    """Issue 2's targets, each as (description with the measured figure, met)."""
+    out = []
+    for r in rows:
+        cfg, s, tag = tuple(r["config"]), r["seconds"], f"{tuple(r['config'])} {r['dtype']}"
+        if "torch" in s:
+            need = 3.0 if cfg == CONFIGS[0] else 1.25
+            ratio = s["torch"] / s["engine"]
+            out.append((f"torch/engine >= {need:g}x at {tag}: {ratio:.2f}x", ratio >= need))
+        if "jax" in s and cfg in CONFIGS[1:]:
+            ratio = s["jax"] / s["engine"]
+            out.append((f"jax/engine >= 1x at {tag}: {ratio:.2f}x", ratio >= 1.0))
+        if cfg == GEMM_CONFIG and r["dtype"] == "float32":
+            share = r["gflops"] / gemm32
+            out.append((f"engine >= 65% of float32 GEMM at {tag}: {r['gflops']:.1f} / {gemm32:.1f} "
+                        f"GFLOP/s = {share:.0%}", share >= 0.65))
+        m = r["memory"]
+        out.append((f"full-BPTT peak <= bound at {tag}: {m['full_peak'] / 2**20:.2f} <= "
+                    f"{m['full_bound'] / 2**20:.2f} MiB", m["full_peak"] <= m["full_bound"]))
+        out.append((f"Truncation{tuple(m['truncation'])} peak <= window bound at {tag}: "
+                    f"{m['trunc_peak'] / 2**20:.2f} <= {m['trunc_bound'] / 2**20:.2f} MiB",
+                    m["trunc_peak"] <= m["trunc_bound"]))
+    return out
+
+
+def main(args: argparse.Namespace) -> int:
+    import _bench_info
+    import _jax_baseline
+    import _torch_baseline
+
+    limiter = _bench_info.limit_blas(args.threads)   # noqa: F841  (kept alive for the run)
+    versions = {"numpy": np.__version__, "bptt-toolkit": _toolkit_version(),
+                "threadpoolctl": _version_of("threadpoolctl"),
+                "torch": None if args.no_torch else _torch_baseline.available(),
+                "jax": None if args.no_jax else _jax_baseline.available(),
+                "jaxlib": None if args.no_jax else _version_of("jaxlib")}
+    baselines = {}
+    if versions["torch"]:
+        baselines["torch"] = lambda *a: _torch_baseline.make_step(*a, threads=args.threads)
+    if versions["jax"]:
+        baselines["jax"] = _jax_baseline.make_step
+    lines, info = _bench_info.report(CPUS, versions)
+    print("\n".join(lines))
+    gemm = {name: gemm_gflops(dt, reps=5 if args.quick else 20)
+            for name, dt in (("float32", np.float32), ("float64", np.float64))}
+    print(f"GEMM 1024x1024 (np.matmul, median): float32 {gemm['float32']:.1f} GFLOP/s, "
+          f"float64 {gemm['float64']:.1f} GFLOP/s")
+    print("timing  : median of interleaved calls (engine, torch, jax alternate in blocks);"
+          " forward+backward incl. dL/dxs and dL/dh0 for all")
+    print(f"naive   : numeric.reference.naive_bptt on the first {args.naive_batch} sequence(s) of the "
+          "batch, time scaled by B/N (linear in B)" + (", 1 call" if args.quick else ", median of 3"))
+    print("memory  : tracemalloc peak / bound, MiB, inputs excluded: one full bptt() call; one pass of "
+          "tbptt_segments(Truncation(k, k)), k = min(50, T // 4), each segment dropped before the next\n")
+
+    names = ["naive", *baselines]
+    header = (f"{'config (T,B,D,H,V)':22} {'dtype':8} {'engine ms':>9} {'GFLOP/s':>7} "
+              + " ".join(f"{n + ' ms':>10} {'ratio':>7}" for n in names)
+              + f" {'full MiB/bound':>17} {'trunc MiB/bound':>17}")
+    print(header)
+    print("-" * len(header))
+    dtypes = ["float32", "float64"] if args.dtype == "both" else [args.dtype]
+    rows = []
+    for cfg in args.configs:
+        for dt in dtypes:
+            row = bench_config(cfg, np.dtype(dt), args, baselines)
+            rows.append(row)
+            print(fmt_row(row, names), flush=True)
+    print("\nratio = that implementation's time / the engine's (above 1: the engine is faster)")
+    print("agreement with the engine (max norm-wise relative difference of loss and all gradients):")
+    for r in rows:
+        print(f"  {tuple(r['config'])} {r['dtype']}: "
+              + ", ".join(f"{k} {v:.1e}" for k, v in r["agree"].items()))
+    print(f"\nengine at {GEMM_CONFIG} float32 vs float32 GEMM:", end=" ")
+    g = [r for r in rows if tuple(r["config"]) == GEMM_CONFIG and r["dtype"] == "float32"]
+    print(f"{g[0]['gflops'] / gemm['float32']:.0%}" if g else "not run")
+    targets = check_targets(rows, gemm["float32"])
+    print("\ntargets (issue 2, section 4):")
+    for text, ok in targets:
+        print(f"  [{'met' if ok else 'NOT met'}] {text}")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"info": info, "gemm_gflops": gemm, "rows": rows,
+                       "targets": [{"target": t, "met": ok} for t, ok in targets]}, f, indent=1)
+        print(f"\nwrote {args.json}")
+    return 0
+
+
+def _version_of(dist: str) -> str | None:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return None
+
+
+def _toolkit_version() -> str:
+    return _version_of("bptt-toolkit") or getattr(numeric, "__version__", "unknown")
+
+
+if __name__ == "__main__":
+    sys.exit(main(ARGS))
