@@ -11,7 +11,7 @@ disturb the reference or the next call; such modifications are noted in the repo
 
 from __future__ import annotations
 
-import contextlib
+import os
 import traceback
 import warnings
 from collections.abc import Mapping, Sequence
@@ -31,12 +31,13 @@ class ContractError(Exception):
 
 
 def describe_exception(e: BaseException) -> str:
-    """'ValueError: message (at file.py:12 in fn)': the innermost frame, where the error arose."""
-    frames = traceback.extract_tb(e.__traceback__)
+    """'ValueError: message (at file.py:12 in fn)': the innermost frame, where the error arose
+    (none when the call itself failed, e.g. with the wrong number of arguments)."""
+    frames = [f for f in traceback.extract_tb(e.__traceback__) if f.filename != __file__]
     where = ""
     if frames:
         f = frames[-1]
-        where = f" (at {f.filename}:{f.lineno} in {f.name})"
+        where = f" (at {os.path.basename(f.filename)}:{f.lineno} in {f.name})"
     msg = str(e).strip().splitlines()[0] if str(e).strip() else ""
     return f"{type(e).__name__}{': ' + msg if msg else ''}{where}"
 
@@ -142,10 +143,3 @@ def reference(case: Case, spec: CheckSpec) -> dict[str, Any]:
     r = bptt(p, case.xs, case.targets, h0=case.h0, activation=case.activation, loss=case.loss,
              loss_at=case.loss_at, truncation=case.truncation)
     return {"loss": r.loss, **dict(r.grads), "h0": r.dh0}
-
-
-@contextlib.contextmanager
-def quiet_user_output(stream):
-    """Send whatever the user's code prints to ``stream`` (the CLI keeps stdout parseable)."""
-    with contextlib.redirect_stdout(stream):
-        yield

@@ -140,7 +140,6 @@ def _counterexample(minimal: Outcome | None, swept: list[Outcome], spec: CheckSp
         inputs = dict(zip(("x", "h0", "Wx", "Wh", "b", "dh"), args))
     else:
         inputs = {**args[0], "xs": args[1], "targets": args[2], "h0": args[3]}
-    inputs |= {k: (None if v is None else str(v)) if k == "truncation" else v for k, v in kw.items()}
     settings = {"activation": case.activation}
     if spec.row:
         settings["dh_at"] = case.loss_at

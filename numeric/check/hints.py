@@ -14,14 +14,14 @@ from .spec import ROLE, CheckSpec
 
 THROUGH_TIME = ("the through-time term is wrong — δ_t = ∂L_t/∂h_t + W_hhᵀ (f'(a_{t+1}) ⊙ δ_{t+1}) "
                 "(docs/check.md)")
-SINGLE = {
-    "W_hh": "Only the W_hh gradient is wrong, already at T = 1: ∂L/∂W_hh = Σ_t ∂L/∂a_t h_{t-1}ᵀ — its "
-            "second factor must be the previous state h_{t-1} (h0 at t = 1), not h_t.",
-    "b_h": "Only the bias gradient b_h is wrong: it must be Σ_t ∂L/∂a_t (summed over time, and over the "
-           "batch), one entry per hidden unit.",
-    "h0": "Only ∂L/∂h0 is wrong: it is W_hhᵀ ∂L/∂a_1 (the weight gradients are right, so δ is).",
-    "W_xh": "Only the W_xh gradient is wrong: ∂L/∂W_xh = Σ_t ∂L/∂a_t x_tᵀ.",
-    "xs": "Only ∂L/∂x is wrong: ∂L/∂x_t = W_xhᵀ ∂L/∂a_t.",
+SINGLE = {   # {n}: the quantity as the user's function names it (W_hh, or dWh in the row convention)
+    "W_hh": "Only the W_hh gradient ({n}) is wrong, already at T = 1: ∂L/∂W_hh = Σ_t ∂L/∂a_t h_{{t-1}}ᵀ — "
+            "its second factor must be the previous state h_{{t-1}} (h0 at t = 1), not h_t.",
+    "b_h": "Only the bias gradient ({n}) is wrong: it must be Σ_t ∂L/∂a_t (summed over time, and over "
+           "the batch), one entry per hidden unit.",
+    "h0": "Only ∂L/∂h0 ({n}) is wrong: it is W_hhᵀ ∂L/∂a_1 (the weight gradients are right, so δ is).",
+    "W_xh": "Only the W_xh gradient ({n}) is wrong: ∂L/∂W_xh = Σ_t ∂L/∂a_t x_tᵀ.",
+    "xs": "Only ∂L/∂x ({n}) is wrong: ∂L/∂x_t = W_xhᵀ ∂L/∂a_t.",
 }
 CONDITIONAL = {"truncation", "loss_at", "dh_at", "scale", "batch"}
 
@@ -67,7 +67,7 @@ def hints(found: list[Finding], spec: CheckSpec, *, state_changed: bool) -> list
                    "is wrong (for softmax cross-entropy it is p_t − onehot(y_t)).")
     rec = [r for r in ("W_xh", "W_hh", "b_h", "h0", "xs") if r in roles]
     if rec and others == {rec[0]} and rec[0] in SINGLE and (rec[0] != "W_hh" or roles["W_hh"].smallest_T == 1):
-        out.append(SINGLE[rec[0]])
+        out.append(SINGLE[rec[0]].format(n=roles[rec[0]].name))
     elif rec and not (out_layer or zeros or "loss" in roles or conditional):
         out += _structural(roles, rec, activation_explained=any(f == "activation" for f, _ in dep))
     return out + [text for _, text in dep]

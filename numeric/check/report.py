@@ -90,7 +90,7 @@ class CheckReport:
             "exit_status": self.exit_status, "convention": self.convention, "dtype": self.dtype,
             "reference": REFERENCE.get(self.convention),
             "tolerance": None if self.tolerance is None else
-            {"rtol": self.tolerance.rtol, "floor": self.tolerance.floor},
+            {"rtol": self.tolerance.rtol, "floor": self.tolerance.floor, "tiny": self.tolerance.tiny},
             "seed": self.seed,
             "examples": {"search": self.search_examples, "search_requested": self.search_requested,
                          "sweep": self.sweep_examples},
@@ -120,6 +120,7 @@ class CheckReport:
             lines.append("  (exit status 2: the function could not be checked; see docs/check.md)")
             return "\n".join(lines)
         lines.append(f"  {self.convention} convention: {SIGNATURES[self.convention]}; {self.dtype}")
+        lines.append("  " + _summary(self))
         lines += ["", _table(self)]
         if self.hints:
             lines += ["", "Points to:"] + [f"  - {h}" for h in self.hints]
@@ -151,6 +152,19 @@ def _clean(x: Any) -> Any:
 
 def _fmt_err(e: float) -> str:
     return "nan/inf" if not math.isfinite(e) else f"{e:.1e}"
+
+
+def _summary(r: CheckReport) -> str:
+    names = [f.name for f in r.findings if f.name != ERROR]
+    cases = max((f.count for f in r.findings), default=0)
+    if r.verdict == "correct":
+        return (f"all {len(names)} quantities ({', '.join(names)}) agree with {REFERENCE[r.convention]} "
+                f"on every one of {cases} cases")
+    wrong = [n for n in r.wrong if n != ERROR]
+    text = f"{len(wrong)} of {len(names)} quantities wrong: {', '.join(wrong) or '-'}; right: {', '.join(r.right) or '-'}"
+    if ERROR in r.wrong:
+        text += "; and fn raised on some inputs"
+    return text
 
 
 def _table(r: CheckReport) -> str:

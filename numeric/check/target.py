@@ -26,7 +26,7 @@ def _where(e: BaseException, path: Path) -> str:
     mine = [f for f in frames if Path(f.filename).resolve() == path]
     if mine:
         return f" (line {mine[-1].lineno})"
-    return f" (at {frames[-1].filename}:{frames[-1].lineno})" if frames else ""
+    return f" (at {Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
 
 
 def load_target(target: str) -> tuple[Callable, str]:
