@@ -42,7 +42,7 @@ def describe_exception(e: BaseException) -> str:
     return f"{type(e).__name__}{': ' + msg if msg else ''}{where}"
 
 
-def _inputs(case: Case, spec: CheckSpec) -> tuple[list[Any], dict[str, Any]]:
+def inputs_for(case: Case, spec: CheckSpec) -> tuple[list[Any], dict[str, Any]]:
     """Positional and keyword arguments for the user's function (fresh arrays of spec.dtype)."""
     dt, p = spec.dtype, case.params
     kw = {n: getattr(case, n) for n in spec.passes}
@@ -56,7 +56,7 @@ def _inputs(case: Case, spec: CheckSpec) -> tuple[list[Any], dict[str, Any]]:
 def call(fn: Callable, case: Case, spec: CheckSpec) -> tuple[dict[str, Any], tuple[str, ...]]:
     """Run ``fn`` on the case; return its answer as {name: float64 array or float} and the
     names of inputs it modified in place. Raises ContractError on an exception or bad form."""
-    args, kw = _inputs(case, spec)
+    args, kw = inputs_for(case, spec)
     before = [_copy(a) for a in args]
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from ..params import PARAM_NAMES
 from .compare import Outcome, evaluate, same_answer
-from .conventions import _inputs
+from .conventions import inputs_for
 from .diagnose import findings, sweep, sweep_size
 from .hints import hints
 from .problems import probe_case
@@ -135,7 +135,7 @@ def _counterexample(minimal: Outcome | None, swept: list[Outcome], spec: CheckSp
         minimal = min(bad, key=lambda o: (o.case.T, sum(o.case.sizes().values())))
         source = "smallest failing sweep case, not shrunk"
     case = minimal.case
-    args, kw = _inputs(case, spec)
+    args, kw = inputs_for(case, spec)
     if spec.row:
         inputs = dict(zip(("x", "h0", "Wx", "Wh", "b", "dh"), args))
     else:
