@@ -9,7 +9,7 @@ are those of h and a together: T = 1000, H = 512 gives 1 024 000 values, 8.19 MB
 
 This engine (``numeric.bptt``) stores h only — f'(a_t) is recomputed from h_t — in a
 (T + 1, B, H) buffer, one (T, B, H) buffer of step gradients (∂L/∂h_t, overwritten by
-∂L/∂a_t), the (T, B, V) logits buffer that becomes ∂L/∂o_t, and the result ∂L/∂x_t (T, B, D).
+∂L/∂a_t) and the (T, B, V) logits buffer that becomes ∂L/∂o_t (then the result ∂L/∂x_t).
 The foundations issue bounds its peak by (2.25·T·B·H + 1.25·T·B·V)·itemsize + parameters +
 gradients + one step's temporaries. With truncation the streaming ``tbptt_segments`` holds
 only window-sized buffers (k2 steps), independent of T.
@@ -114,26 +114,34 @@ def article_memory(s: Sizes, *, optimizer: str = "adagrad") -> MemoryReport:
 
 
 def engine_memory(s: Sizes) -> MemoryReport:
-    """What ``numeric.bptt`` (full) or ``numeric.tbptt_segments`` (truncated) allocates."""
+    """The engine's design (foundations issue): what ``numeric.bptt`` (full) or the streaming
+    ``numeric.tbptt_segments`` (truncated) allocates. An estimate of the peak, within a few per
+    cent of ``measure_peak`` at sizes where the buffers dominate; the measurement is the truth.
+
+    Full: h_0..h_T (T+1, B, H); step gradients (T, B, H); the logits buffer (T, B, V), which
+    becomes ∂L/∂o in place and is freed before the result ∂L/∂x (T, B, D) is allocated, so the
+    two count as max(V, D); T·B loss reductions; the parameter gradients; one step's temporaries.
+    Truncated: the same per window, one states buffer of k2 + 1 steps reused by every window;
+    the previous segment's gradients are still referenced while the next window runs.
+    """
     B, H = s.B, s.H
     if s.truncation is None:
         T = s.T
         hs = _item(s, "hidden states h_0..h_T", "(T+1)·B·H", (T + 1) * B * H)
         items = (hs,
                  _item(s, "step gradients ∂L/∂h_t → ∂L/∂a_t", "T·B·H", T * B * H),
-                 _item(s, "logits o_t → ∂L/∂o_t", "T·B·V", T * B * s.V),
-                 _item(s, "result ∂L/∂x_t", "T·B·D", T * B * s.D),
+                 _item(s, "logits → ∂L/∂o_t, then ∂L/∂x_t", "T·B·max(V,D)", T * B * max(s.V, s.D)),
                  _item(s, "loss reductions (max, sum, L_t)", "5·T·B", 5 * T * B),
                  _item(s, "parameter gradients", "= parameters", s.params),
                  _item(s, "one step's temporaries, ∂L/∂h_0", "3·B·H", 3 * B * H))
         return MemoryReport("engine: numeric.bptt, h only", items, hs)
     k2, k1 = s.window()
-    hs = _item(s, "window states (previous + current)", "2·(k2+1)·B·H", 2 * (k2 + 1) * B * H)
+    hs = _item(s, "window states h_τ-k2..h_τ", "(k2+1)·B·H", (k2 + 1) * B * H)
     items = (hs,
              _item(s, "window step gradients", "k2·B·H", k2 * B * H),
              _item(s, "window logits → ∂L/∂o_t", "k1·B·V", k1 * B * s.V),
              _item(s, "loss reductions", "5·k1·B", 5 * k1 * B),
-             _item(s, "parameter gradients (per update)", "= parameters", s.params),
+             _item(s, "parameter gradients (this + previous update)", "2 × parameters", 2 * s.params),
              _item(s, "one step's temporaries, h_τ", "3·B·H", 3 * B * H))
     return MemoryReport("engine: numeric.tbptt_segments, window-sized", items, hs)
 
@@ -158,6 +166,10 @@ def measure_peak(s: Sizes, *, seed: int = 0) -> int:
     from .bptt import bptt, tbptt_segments
     from .params import Params
 
+    warm = Params.init(1, 1, 2, dtype=s.dtype)     # first-call allocations (caches) happen untraced
+    for _ in tbptt_segments(warm, np.zeros((2, 1, 1), s.dtype), np.zeros((2, 1), np.intp), 1):
+        pass
+    bptt(warm, np.zeros((2, 1, 1), s.dtype), np.zeros((2, 1), np.intp))
     rng = np.random.default_rng(seed)
     # ‖W_hh‖₂ ≈ 2·scale·√H = 0.6: contracting, so the values stay finite over any T
     params = Params.init(s.D, s.H, s.V, scale=0.3 / np.sqrt(max(s.H, s.D)), seed=seed, dtype=s.dtype)

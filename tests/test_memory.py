@@ -47,16 +47,21 @@ def test_truncation_makes_the_accountings_window_sized():
 def test_measured_peak_matches_the_engine_model(T, B, D, H, V, dtype):
     s = sizes(T, H, B=B, D=D, V=V, dtype=dtype)
     measured, model = measure_peak(s), engine_memory(s).total
-    # The model counts the arrays the engine allocates; the measurement adds small fixed costs
-    # (array headers, Python objects: about 8 kB at the smallest sizes) and NumPy's reduction
-    # temporaries (within 10 %).
-    assert abs(measured - model) <= 0.1 * model + 16_000
+    # The model counts the buffers of the engine's design; the measurement adds small fixed costs
+    # (array headers, Python objects, first-call caches: up to ~20 kB at the smallest sizes) and
+    # short-lived temporaries. 20 % + 32 kB leaves room for those; a missing T-sized buffer at
+    # the larger drawn sizes, or in the fixed-size tests below, would still fail.
+    assert abs(measured - model) <= 0.2 * model + 32_000
 
 
-@pytest.mark.parametrize("T, B, D, H, V", [(200, 8, 64, 128, 64), (400, 4, 32, 256, 32)])
-def test_measured_peak_is_within_the_foundations_bound(T, B, D, H, V):
-    s = sizes(T, H, B=B, D=D, V=V)
-    assert measure_peak(s) <= engine_bound(s)
+@pytest.mark.parametrize("T, B, D, H, V, trunc", [(200, 8, 64, 128, 64, None), (400, 4, 32, 256, 32, None),
+                                                   (600, 16, 32, 128, 32, 25), (600, 16, 32, 128, 32, (5, 20))])
+def test_measured_peak_is_within_10_percent_of_the_model_at_buffer_dominated_sizes(T, B, D, H, V, trunc):
+    s = sizes(T, H, B=B, D=D, V=V, truncation=trunc)
+    measured = measure_peak(s)
+    assert abs(measured - engine_memory(s).total) <= 0.1 * engine_memory(s).total
+    if trunc is None:
+        assert measured <= engine_bound(s)
 
 
 def test_truncated_peak_holds_no_T_sized_hidden_buffers():

@@ -63,8 +63,8 @@ def _single(args, s) -> None:
     for rep in (art, eng):
         print(f"\n{rep.title}")
         for i in rep.items:
-            print(f"  {i.name:<36} {i.formula:>14} {i.values:>15,} {format_bytes(i.nbytes):>10}")
-        print(f"  {'total':<36} {'':>14} {'':>15} {format_bytes(rep.total):>10}")
+            print(f"  {i.name:<44} {i.formula:>14} {i.values:>13,} {format_bytes(i.nbytes):>10}")
+        print(f"  {'total':<44} {'':>14} {'':>13} {format_bytes(rep.total):>10}")
     print(f"\n{'side by side':<30}{'article':>10}{'engine':>10}")
     print(f"{'stored activations':<30}{format_bytes(art.headline.nbytes):>10}{format_bytes(eng.headline.nbytes):>10}"
           f"  (article: h and a, {art.headline.formula}; engine: h only, {eng.headline.formula})")
