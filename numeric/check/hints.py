@@ -45,7 +45,8 @@ def hints(found: list[Finding], spec: CheckSpec, *, state_changed: bool) -> list
         return out
     roles = {(ROLE.get(f.name, f.name) if spec.row else f.name): f for f in wrong}
     dep = _dependence_hints(wrong, spec)
-    conditional = bool({f for f, _ in dep} & CONDITIONAL)
+    # Not seen only at the saturating scale is masking (f' ~ 0 hides most bugs), not a condition.
+    conditional = bool({f for f, text in dep if not text.startswith("Not seen")} & CONDITIONAL)
     others = set(roles) - {"loss"}
     if "loss" in roles:
         out.append("Only the loss value is wrong; every gradient is right: L must be the sum Σ_t L_t "
@@ -137,4 +138,7 @@ def _dependence_text(factor: str, bad: list[str], right: list[str], spec: CheckS
     if factor == "scale" and bad == ["10"]:
         return ("Wrong only with large weights (scale 10), where gradients are large: they are "
                 "probably clipped or rescaled inside fn (clip in the training loop instead).")
+    if factor == "scale" and right == ["10"]:
+        return (f"Not seen with large weights (scale 10): saturated units (f' ≈ 0) make the "
+                f"difference vanish below the {spec.dtype.name} tolerance there; not a clue.")
     return f"Wrong only with {factor} = {_join(bad)}."
