@@ -121,8 +121,7 @@ def engine_memory(s: Sizes) -> MemoryReport:
     Full: h_0..h_T (T+1, B, H); step gradients (T, B, H); the logits buffer (T, B, V), which
     becomes ∂L/∂o in place and is freed before the result ∂L/∂x (T, B, D) is allocated, so the
     two count as max(V, D); T·B loss reductions; the parameter gradients; one step's temporaries.
-    Truncated: the same per window, one states buffer of k2 + 1 steps reused by every window;
-    the previous segment's gradients are still referenced while the next window runs.
+    Truncated: the same per window, one states buffer of k2 + 1 steps reused by every window.
     """
     B, H = s.B, s.H
     if s.truncation is None:
@@ -141,7 +140,7 @@ def engine_memory(s: Sizes) -> MemoryReport:
              _item(s, "window step gradients", "k2·B·H", k2 * B * H),
              _item(s, "window logits → ∂L/∂o_t", "k1·B·V", k1 * B * s.V),
              _item(s, "loss reductions", "5·k1·B", 5 * k1 * B),
-             _item(s, "parameter gradients (this + previous update)", "2 × parameters", 2 * s.params),
+             _item(s, "parameter gradients (per update)", "= parameters", s.params),
              _item(s, "one step's temporaries, h_τ", "3·B·H", 3 * B * H))
     return MemoryReport("engine: numeric.tbptt_segments, window-sized", items, hs)
 

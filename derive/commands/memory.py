@@ -110,7 +110,7 @@ def _table(args) -> None:
         print(f"{r['T']:>6} {r['B']:>3} {r['H']:>5} {r['h_a_values']:>12,} {format_bytes(r['h_a_bytes']):>12} "
               f"{format_bytes(r['h_a_float32_bytes']):>12} {format_bytes(r['article_total_bytes']):>12} "
               f"{format_bytes(r['engine_model_bytes']):>12} {format_bytes(r['engine_bound_bytes']):>12} "
-              f"{meas:>12}  {r['article_says'] or ''}")
+              f"{meas:>12}  {r['article_says'] or ''}".rstrip())
     print()
     print(SLIP_NOTE)
     if args.measure:
