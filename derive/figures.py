@@ -69,6 +69,8 @@ def decay_figure(factors: Sequence[float] = DEFAULT_FACTORS, *, steps: int = 50,
         raise ValueError("factors must list at least one decay factor; got none.")
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise ValueError(f"steps must be an integer >= 1; got {steps!r}.")
+    if not (isinstance(level, (int, float)) and 0 < level < 1):
+        raise ValueError(f"level must be a number in (0, 1), e.g. 0.01 for 1 %; got {level!r}.")
     n = np.arange(steps + 1)
     fig = _figure(size)
     ax = fig.add_subplot()

@@ -47,6 +47,12 @@ def test_plot_loss_of_a_saved_model_and_heatmap_of_it(tmp_path, trained_model):
         assert png_size(out) == (150, 100)
 
 
+def test_plot_loss_without_a_model_trains_the_default_config_first(tmp_path, capsys):
+    out = tmp_path / "loss.png"
+    assert main(["plot", "loss", "--steps", "30", "--out", str(out), *SMALL]) == 0
+    assert png_size(out) == (150, 100) and "30/30" in capsys.readouterr().err
+
+
 def test_plot_default_output_name_and_size(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert main(["plot", "tanh", "--dpi", "20"]) == 0
@@ -115,6 +121,8 @@ def test_loss_figure_plots_every_step_and_the_smoothed_curve():
     (["tanh", "--out", "/nonexistent/dir/t.png"], "does not exist"),
     (["tanh", "--threshold", "5"], "need 0 < threshold < zmax"),
     (["decay", "--steps", "0"], "steps must be an integer >= 1"),
+    (["decay", "--level", "2"], "level must be a number in (0, 1)"),
+    (["decay", "--factors", "0.5,-1"], "factor must be a finite number >= 0"),
     (["heatmap", "--T", "-3"], "--T must be an integer >= 1"),
     (["tanh", "--dpi", "-1"], "must be > 0"),
     (["loss", "--model", "/nonexistent/m.npz"], "does not exist"),

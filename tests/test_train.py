@@ -165,6 +165,7 @@ def test_cli_train_on_a_text_file(tmp_path, capsys):
 
 @pytest.mark.parametrize("argv, match", [
     (["--text", "/nonexistent/t.txt"], "no such file"),
+    (["--text", "/"], "is a directory"),
     (["--hidden", "-3"], "hidden must be an integer >= 1"),
     (["--steps", "-1"], "steps must be an integer >= 0"),
     (["--seq-length", "5", "--truncation", "5"], "not both"),

@@ -45,6 +45,8 @@ def read_text(path: str | None) -> str:
     if path is None:
         return DEFAULT_TEXT
     f = Path(path)
+    if f.is_dir():
+        raise ValueError(f"--text {path!r} is a directory; give a UTF-8 text file.")
     if not f.is_file():
         raise FileNotFoundError(f"--text {path!r}: no such file.")
     try:
