@@ -150,8 +150,11 @@ def _clean(x: Any) -> Any:
     return x
 
 
-def _fmt_err(e: float) -> str:
-    return "nan/inf" if not math.isfinite(e) else f"{e:.1e}"
+def _fmt_err(e: float, below: float = 0.0) -> str:
+    """1.0e+00; '< 1e-10' under ``below`` (rounding noise: its digits change with summation order)."""
+    if not math.isfinite(e):
+        return "nan/inf"
+    return f"< {below:.0e}" if e < below else f"{e:.1e}"
 
 
 def _summary(r: CheckReport) -> str:
@@ -169,9 +172,10 @@ def _summary(r: CheckReport) -> str:
 
 def _table(r: CheckReport) -> str:
     rows = [("quantity", "verdict", "from T", "max rel error", "wrong cases")]
+    noise = r.tolerance.rtol * 1e-3 if r.tolerance else 0.0
     for f in r.findings:
         rows.append((f.name, "WRONG" if f.wrong else "right", str(f.smallest_T or "-"),
-                     "-" if f.name == ERROR else _fmt_err(f.max_error),
+                     "-" if f.name == ERROR else _fmt_err(f.max_error, noise),
                      f"{f.count_wrong}/{f.count}"))
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
     return "\n".join("  " + "  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows)
