@@ -25,7 +25,6 @@ from numeric.check.spec import accepted_kwargs
 from numeric.testing import assert_bptt_correct
 
 IMPLS = Path(__file__).parent / "broken_impls"
-ENTRY = {"column": "column", "row": "row", "check_fn": "check_fn"}
 
 
 def _expectations():
@@ -180,7 +179,6 @@ def test_unusable_function_is_reported_not_raised(fn, convention, message):
 
 
 def test_raising_on_some_inputs_is_a_wrong_answer_found_and_shrunk():
-    _, name = load_target(f"{IMPLS / 'correct_article.py'}:column")
     good, _ = load_target(f"{IMPLS / 'correct_article.py'}:column")
 
     def fragile(params, xs, targets, h0):

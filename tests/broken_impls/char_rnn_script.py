@@ -49,7 +49,6 @@ def lossFun(inputs, targets, hprev):
 
 
 def train(steps=200):
-    global Wxh, Whh, Why, bh, by
     ix = {c: i for i, c in enumerate(chars)}
     data = [ix[c] for c in text]
     hprev, p = np.zeros((hidden_size, 1)), 0
