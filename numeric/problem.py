@@ -144,10 +144,11 @@ def min_abs_preactivation(problem: Problem) -> float:
 
 def scaled_w_hh(W_hh: np.ndarray, norm: float) -> np.ndarray:
     """W_hh rescaled to spectral norm ``norm``: 0 gives zeros, and an all-zero W_hh with a
-    positive norm becomes norm · I, so the norm asked for always holds."""
+    positive norm (or one below 1e-150) becomes norm · I, so the norm asked for always holds."""
     if norm == 0:
         return np.zeros_like(W_hh)
-    current = float(np.linalg.norm(W_hh, 2))
-    if current == 0:
-        return (np.eye(W_hh.shape[0]) * norm).astype(W_hh.dtype)
-    return (W_hh * (norm / current)).astype(W_hh.dtype)
+    W = W_hh.astype(np.float64)
+    current = float(np.linalg.norm(W, 2))
+    if current < 1e-150:                # zero, or so tiny that rescaling it would overflow
+        return (np.eye(W.shape[0]) * norm).astype(W_hh.dtype)
+    return (W / current * norm).astype(W_hh.dtype)

@@ -192,11 +192,17 @@ def problems(*, dims_strategy: st.SearchStrategy[Dims] | None = None,
                      relu_margin, regime_names, rho, _check_dtype(dtype), input_scale)
 
 
-def symbolic_problems(*, max_T: int = 4, max_size: int = 2, **kwargs) -> st.SearchStrategy[Problem]:
-    """Problems small enough for the SymPy route: T <= max_T, B, D, H, V <= max_size."""
-    _check_bound("max_T", max_T)
-    _check_bound("max_size", max_size)
-    d = dims(max_T=max_T, max_B=max_size, max_D=max_size, max_H=max_size, max_V=max_size)
+def symbolic_problems(*, max_T: int = 4, max_size: int = 2, min_T: int = 1, batched: bool | None = None,
+                      **kwargs) -> st.SearchStrategy[Problem]:
+    """Problems small enough for the SymPy route: T <= max_T, B, D, H, V <= max_size.
+
+    Every other keyword goes to ``problems`` (not ``dims_strategy``: the dims are these).
+    """
+    if "dims_strategy" in kwargs:
+        raise ValueError("Got dims_strategy, but symbolic_problems sets the dims itself; "
+                         "use problems(dims_strategy=...) instead.")
+    d = dims(max_T=max_T, min_T=min_T, max_B=max_size, max_D=max_size, max_H=max_size,
+             max_V=max_size, batched=batched)
     return problems(dims_strategy=d, **kwargs)
 
 
