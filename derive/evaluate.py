@@ -215,6 +215,7 @@ def evaluate_problem(params, xs, targets, *, h0=None, activation: str = "tanh",
     """
     from numeric.bptt import BPTTResult, prepare
     from numeric.params import Params
+    from numeric.rules import LOSSES
     from numeric.validate import check_truncation
 
     p = prepare(params, xs, targets, h0=h0, activation=activation, loss=loss, loss_at=loss_at,
@@ -224,7 +225,7 @@ def evaluate_problem(params, xs, targets, *, h0=None, activation: str = "tanh",
     H, V = prm.hidden_size, prm.output_size
     d = cached_derivation(T, H, D, V, p.activation, p.loss, p.loss_at, p.weights is not None, trunc)
     f = lambda a: [sp.Float(float(v), digits) for v in np.ravel(a)]  # noqa: E731
-    batch_scale = sp.Rational(1, B) if d.unrolled.loss_scale != 1 else sp.Integer(1)
+    batch_scale = sp.Rational(1, B) if LOSSES[p.loss].scale_by_count else sp.Integer(1)
     acc = {n: np.zeros(d.shape(n)) for n in GRADIENT_NAMES}
     total, dxs, dh0, h_last = 0.0, np.zeros_like(p.xs), np.zeros_like(p.h0), np.zeros_like(p.h0)
     for b in range(B):

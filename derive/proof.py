@@ -24,6 +24,7 @@ from typing import Any
 
 import mpmath
 import sympy as sp
+from sympy.functions.elementary.piecewise import ExprCondPair
 
 from .graph import Matrix, Unrolled
 from .gradients import GRADIENT_NAMES, Derivation
@@ -142,8 +143,9 @@ def random_point(u: Unrolled, rng: random.Random, *, max_den: int = 9) -> dict[s
 def mp_eval(expr: sp.Basic, values: dict, memo: dict | None = None) -> mpmath.mpf:
     """Evaluate a SymPy expression with mpmath at the current precision; shared subtrees once.
 
-    Supports what the graph is built from: numbers, symbols, Add, Mul, Pow, tanh, exp, log,
-    Piecewise with strict/weak inequalities. ``values`` maps symbols to mpf (or numbers).
+    Supports what the graph and ``sympy.diff`` of it are built from: numbers, symbols, Add,
+    Mul, Pow, tanh, exp, log, and Piecewise with relational / And / Or / Not / ITE conditions.
+    ``values`` maps symbols to mpf or SymPy numbers.
     """
     memo = {} if memo is None else memo
     stack = [(expr, False)]
@@ -151,16 +153,17 @@ def mp_eval(expr: sp.Basic, values: dict, memo: dict | None = None) -> mpmath.mp
         e, ready = stack.pop()
         if e in memo or e in values:
             continue
-        if e.is_Number:
+        if e is sp.true or e is sp.false:
+            memo[e] = bool(e)
+        elif e.is_Number:
             memo[e] = mpmath.mpf(e.p) / e.q if e.is_Rational else mpmath.mpf(str(e))
-            continue
-        if e.is_Symbol:
+        elif e.is_Symbol:
             raise ValueError(f"no value for symbol {e}")
-        if not ready:
+        elif not ready:
             stack.append((e, True))
-            stack.extend((a, False) for a in _operands(e))
-            continue
-        memo[e] = _apply(e, [memo[a] if a in memo else _val(values, a) for a in _operands(e)])
+            stack.extend((a, False) for a in e.args)
+        else:
+            memo[e] = _apply(e, [memo[a] if a in memo else _val(values, a) for a in e.args])
     return memo[expr] if expr in memo else _val(values, expr)
 
 
@@ -170,19 +173,11 @@ def _val(values, s):
         else mpmath.mpf(str(v))
 
 
-def _operands(e):
-    if isinstance(e, sp.Piecewise):
-        return [x for pair in e.args for x in (pair[0], *_cond_operands(pair[1]))]
-    return list(e.args)
-
-
-def _cond_operands(c):
-    return [] if c in (sp.true, sp.false) else list(c.args)
-
-
 _FUNCS = {sp.tanh: mpmath.tanh, sp.exp: mpmath.exp, sp.log: mpmath.log}
-_RELS = {sp.StrictGreaterThan: lambda a, b: a > b, sp.StrictLessThan: lambda a, b: a < b,
-         sp.GreaterThan: lambda a, b: a >= b, sp.LessThan: lambda a, b: a <= b}
+_OPS = {sp.StrictGreaterThan: lambda a, b: a > b, sp.StrictLessThan: lambda a, b: a < b,
+        sp.GreaterThan: lambda a, b: a >= b, sp.LessThan: lambda a, b: a <= b,
+        sp.And: lambda *v: all(v), sp.Or: lambda *v: any(v), sp.Not: lambda v: not v,
+        sp.ITE: lambda c, a, b: a if c else b, ExprCondPair: lambda v, c: (v, c)}
 
 
 def _apply(e, vals):
@@ -194,15 +189,12 @@ def _apply(e, vals):
         return vals[0] ** vals[1]
     if type(e) in _FUNCS:
         return _FUNCS[type(e)](vals[0])
+    if type(e) in _OPS:
+        return _OPS[type(e)](*vals)
     if isinstance(e, sp.Piecewise):
-        i = 0
-        for value_expr, cond in e.args:
-            v = vals[i]
-            n = len(_cond_operands(cond))
-            ops = vals[i + 1:i + 1 + n]
-            i += 1 + n
-            if cond == sp.true or (cond != sp.false and _RELS[type(cond)](*ops)):
-                return v
+        for value, cond in vals:
+            if cond:
+                return value
         raise ValueError(f"no branch of {e} holds")
     raise TypeError(f"mp_eval cannot evaluate {type(e).__name__}: {e}")
 

@@ -1,0 +1,62 @@
+"""`bptt derive`: the symbolic BPTT derivation, the δ recursion and every gradient."""
+
+from __future__ import annotations
+
+import argparse
+
+from ._symbolic import add_model_arguments, braces, choice, emit, unroll_from
+
+HELP = "derive BPTT in SymPy: the δ recursion and every gradient, compact, expanded or truncated"
+DESCRIPTION = (
+    "Derive backpropagation through time symbolically for a vanilla RNN unrolled over T steps: "
+    "the δ recursion (δ_t = ∂L/∂h_t) and the gradients of W_hh, W_xh, W_hy, b_h, b_y and h0, "
+    "in compact form (over the graph's nodes a_t, h_t, o_t and δ_t, one term per step), in "
+    "matrix notation for vector sizes, and, with --expanded, in parameters, h0, inputs and "
+    "targets only (--cse: with common subexpressions c0, c1, ...). --truncation k1,k2 gives the "
+    "truncated gradients and the terms they drop. JSON (schema 1) strings parse with "
+    "sympy.sympify in the names of docs/symbols.md. Example: bptt derive --T 3 --wrt W_hh."
+)
+GRADIENTS = ("W_hh", "W_xh", "W_hy", "b_h", "b_y", "h0")
+FORMATS = ("text", "pretty", "latex", "json")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_model_arguments(p)
+    g = p.add_argument_group("derivation")
+    g.add_argument("--wrt", default="all", metavar=braces(GRADIENTS + ("all",)),
+                   help="which gradient(s), comma-separated (default all)")
+    g.add_argument("--expanded", action="store_true",
+                   help="also the expanded form (parameters and inputs only; grows like T³)")
+    g.add_argument("--cse", action="store_true", help="print the expanded form with common subexpressions")
+    g.add_argument("--truncation", metavar="K1,K2",
+                   help="truncated BPTT: update every k1 steps, back through k2 (k alone: k1 = k2)")
+    p.add_argument("--format", default="text", metavar=braces(FORMATS), help="output format (default text)")
+
+
+def wrt_names(text: str) -> list[str]:
+    names = [n.strip() for n in text.split(",")]
+    if names == ["all"]:
+        return list(GRADIENTS)
+    for n in names:
+        choice("--wrt", n, GRADIENTS + ("all",))
+    if "all" in names:
+        raise ValueError(f"--wrt 'all' cannot be combined with other names; got {text!r}.")
+    return list(dict.fromkeys(names))
+
+
+def run(args: argparse.Namespace) -> int:
+    from derive.cli import UsageError
+    from derive.gradients import derive_bptt
+    from derive.printing_derivation import (derivation_json, derivation_latex, derivation_pretty,
+                                            derivation_text)
+    from numeric.truncation import Truncation
+
+    fmt = choice("--format", args.format, FORMATS)
+    names = wrt_names(args.wrt)
+    if args.cse and not args.expanded:
+        raise UsageError("--cse prints the expanded form; add --expanded")
+    truncation = None if args.truncation is None else Truncation.parse(args.truncation)
+    d = derive_bptt(unroll_from(args), truncation=truncation)
+    printer = {"text": derivation_text, "pretty": derivation_pretty, "latex": derivation_latex,
+               "json": derivation_json}[fmt]
+    return emit(printer(d, names, expanded=args.expanded, cse=args.cse))
