@@ -19,57 +19,23 @@ closed form with those substituted, which ``sympy.sympify`` reads back.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Mapping
 
 import sympy as sp
 
-from numeric.rules import ACTIVATIONS, LOSSES
+from numeric.rules import ACTIVATIONS, LOSSES, gamma
 from numeric.validate import check_activation, check_choice, check_loss_at
 
 from .exact import as_rational, as_rationals
+from .example_values import MAX_DIGITS, Hidden, Value, check_digits
 from .namespace import SYMPY_NS
 
 PARAMETERS = ("W_xh", "W_hh", "W_hy", "b_h", "b_y")       # the order of the JSON contract
 GRADIENTS = PARAMETERS + ("h0",)
 EXAMPLE_LOSSES = ("half_sse", "sse", "mse")               # real targets, one scalar output
-MAX_DIGITS = 50
-
-
-@dataclass(frozen=True)
-class Value:
-    """One exact quantity.
-
-    compact: an exact SymPy expression in Rationals and the symbols h1..hT (each an
-      irrational hidden state, defined in ``WorkedExample.hidden``).
-    exact: the same number as a closed form in Rationals only (``sympy.sympify(str(exact))``
-      gives it back).
-    """
-
-    compact: sp.Expr
-    exact: sp.Expr
-
-    @property
-    def is_zero(self) -> bool:
-        """True when the quantity is exactly 0 (structurally, no rounding involved)."""
-        return self.exact == 0
-
-    def evalf(self, digits: int = 15) -> sp.Float:
-        """The value to ``digits`` significant digits (SymPy's adaptive-precision evalf)."""
-        return sp.Integer(0) if self.is_zero else self.exact.evalf(digits)
-
-    def decimal(self, digits: int = 6) -> str:
-        """The value as a decimal string with ``digits`` significant digits ("0.462117")."""
-        check_digits(digits)
-        return str(self.evalf(digits))
-
-    def __float__(self) -> float:
-        return float(self.evalf(20))
-
-    def to_json(self) -> dict[str, Any]:
-        """{"exact": closed form string, "value": float}: the contract's V."""
-        return {"exact": sp.sstr(self.exact), "value": float(self)}
 
 
 @dataclass(frozen=True)
@@ -89,8 +55,8 @@ class BackwardStep:
 
     dyhat: ∂L_t/∂ŷ_t (0 where step t has no loss); delta: δ_t = ∂L/∂h_t; fprime: f'(a_t);
     da: ∂L/∂a_t = f'(a_t) δ_t; decay: W_hh f'(a_t), the factor one step back from h_t to
-    h_{t-1}; contrib: this step's term of each gradient (keys PARAMETERS);
-    delta_from: δ_t split by the loss it comes from, {s: part of δ_t due to L_s}, s >= t.
+    h_{t-1}; contrib: this step's term of each gradient (keys PARAMETERS).
+    ``WorkedExample.share(t, s)`` splits δ_t by the loss L_s it comes from.
     """
 
     t: int
@@ -100,7 +66,6 @@ class BackwardStep:
     da: Value
     decay: Value
     contrib: Mapping[str, Value]
-    delta_from: Mapping[int, Value]
 
 
 @dataclass(frozen=True)
@@ -134,6 +99,21 @@ class WorkedExample:
         """The steps t that carry a loss L_t (all of them, or only T for loss_at='last')."""
         return tuple(range(1, self.T + 1)) if self.loss_at == "all" else (self.T,)
 
+    def share(self, t: int, s: int) -> Value:
+        """The part of δ_t that comes from the loss L_s (0 unless s >= t carries a loss).
+
+        δ_t = Σ_s share(t, s), with share(t, s) = W_hy ∂L_s/∂ŷ_s · Π_{r=t+1..s} W_hh f'(a_r):
+        the signal of L_s, scaled once per step on its way back from h_s to h_t.
+        """
+        if not (1 <= t <= self.T and 1 <= s <= self.T):
+            raise ValueError(f"share(t, s) needs 1 <= t, s <= T = {self.T}; got t = {t}, s = {s}.")
+        b = self.backward
+        if s < t or s not in self.loss_steps:
+            return Value(sp.Integer(0), b[0].delta.context)
+        chain = sp.Mul(*(b[r - 1].fprime.compact for r in range(t + 1, s + 1)))
+        coeff = self.parameters["W_hh"] ** (s - t) * self.parameters["W_hy"]
+        return Value(coeff * (chain * b[s - 1].dyhat.compact), b[0].delta.context)
+
     @property
     def is_canonical(self) -> bool:
         """True for the article's example as stored in derive/data/worked_example.json."""
@@ -164,15 +144,6 @@ class WorkedExample:
     def _repr_latex_(self) -> str:
         from .example_latex import to_latex
         return to_latex(self, 6, display=("$$", "$$"))
-
-
-def check_digits(digits: Any) -> int:
-    """digits must be an integer in [1, MAX_DIGITS]."""
-    if isinstance(digits, bool) or not isinstance(digits, int):
-        raise TypeError(f"digits must be an integer from 1 to {MAX_DIGITS}; got {type(digits).__name__} {digits!r}.")
-    if not 1 <= digits <= MAX_DIGITS:
-        raise ValueError(f"digits must be an integer from 1 to {MAX_DIGITS}; got {digits}.")
-    return digits
 
 
 def canonical() -> dict[str, Any]:
@@ -236,15 +207,15 @@ def _compute(prm: Mapping[str, sp.Rational], xs: tuple, ys: tuple, activation: s
     steps = range(1, T + 1) if loss_at == "all" else (T,)
     scale = sp.Rational(1, len(steps)) if rule.scale_by_count else sp.Integer(1)
 
-    hidden: dict[sp.Symbol, sp.Expr] = {}
+    defs: dict[sp.Symbol, sp.Expr] = {}     # h<t> -> h_t in earlier symbols, irrational h_t only
     hs = [prm["h0"]]                         # h_0..h_T as used in compact forms
     rows: list[dict[str, sp.Expr]] = []
     for t in range(1, T + 1):
         a = W_xh * xs[t - 1] + W_hh * hs[t - 1] + b_h
-        h_full = act.value(ns, a.xreplace(hidden))
-        h = h_full if h_full.is_Rational else sp.Symbol(f"h{t}")
-        if h is not h_full:
-            hidden[h] = h_full
+        h_val = act.value(ns, a)
+        h = h_val if h_val.is_Rational else sp.Symbol(f"h{t}")
+        if h is not h_val:
+            defs[h] = h_val
         hs.append(h)
         yhat = W_hy * h + b_y
         on = t in steps
@@ -253,29 +224,26 @@ def _compute(prm: Mapping[str, sp.Rational], xs: tuple, ys: tuple, activation: s
                      "dyhat": scale * rule.grad(ns, yhat, ys[t - 1]) if on else sp.Integer(0),
                      "fprime": act.deriv(ns, h)})
 
+    growth = float(abs(W_hh)) * gamma(activation)
+    ctx = Hidden(defs, guard=20 + math.ceil(T * math.log10(max(1.0, growth))))
+
     def V(expr: Any) -> Value:
-        expr = sp.sympify(expr)              # our own expressions and ints, never user text
-        return Value(expr, expr.xreplace(hidden))
+        return Value(sp.sympify(expr), ctx)  # our own expressions and ints, never user text
 
     back: list[BackwardStep] = []
-    delta_next, parts_next = sp.Integer(0), {}
+    delta_next = sp.Integer(0)
     for t in range(T, 0, -1):
         r = rows[t - 1]
         # W_hh f'(a_{t+1}) δ_{t+1} = (∂h_{t+1}/∂h_t)ᵀ δ_{t+1}; multiplied in this order so that
         # SymPy does not distribute the rational W_hh over f' (keeps "(1 - h2**2)/2" readable)
-        carry = (lambda v: W_hh * (rows[t]["fprime"] * v)) if t < T else (lambda v: sp.Integer(0))
-        direct = W_hy * r["dyhat"]
-        delta = direct + carry(delta_next)
-        parts = {s: carry(p) for s, p in parts_next.items()}
-        if t in steps:
-            parts[t] = direct
+        carry = W_hh * (rows[t]["fprime"] * delta_next) if t < T else sp.Integer(0)
+        delta = W_hy * r["dyhat"] + carry
         da = r["fprime"] * delta
         contrib = {"W_xh": da * xs[t - 1], "W_hh": da * hs[t - 1], "W_hy": r["dyhat"] * hs[t],
                    "b_h": da, "b_y": r["dyhat"]}
         back.append(BackwardStep(t, V(r["dyhat"]), V(delta), V(r["fprime"]), V(da),
-                                 V(_times(W_hh, r["fprime"])), {k: V(v) for k, v in contrib.items()},
-                                 {s: V(parts[s]) for s in sorted(parts)}))
-        delta_next, parts_next = delta, parts
+                                 V(_times(W_hh, r["fprime"])), {k: V(v) for k, v in contrib.items()}))
+        delta_next = delta
     back.reverse()
 
     grads = {k: V(sp.Add(*(b.contrib[k].compact for b in back))) for k in PARAMETERS}
@@ -283,8 +251,8 @@ def _compute(prm: Mapping[str, sp.Rational], xs: tuple, ys: tuple, activation: s
     forward = tuple(ForwardStep(t, V(r["a"]), V(r["h"]), V(r["yhat"]), V(r["loss"]))
                     for t, r in enumerate(rows, start=1))
     return WorkedExample(dict(prm), tuple(xs), tuple(ys), activation, loss, loss_at, forward,
-                         tuple(back), V(sp.Add(*(r["loss"] for r in rows))), grads, dict(hidden))
+                         tuple(back), V(sp.Add(*(r["loss"] for r in rows))), grads, dict(ctx.full))
 
 
-__all__ = ["BackwardStep", "EXAMPLE_LOSSES", "ForwardStep", "GRADIENTS", "MAX_DIGITS", "PARAMETERS",
+__all__ = ["BackwardStep", "EXAMPLE_LOSSES", "ForwardStep", "GRADIENTS", "Hidden", "MAX_DIGITS", "PARAMETERS",
            "Value", "WorkedExample", "canonical", "check_digits", "worked_example"]

@@ -14,6 +14,7 @@ import sympy as sp
 
 from .example import GRADIENTS, PARAMETERS, Value, WorkedExample, check_digits
 from .example_notes import article_notes
+from .example_render import product, recursion, short_form
 
 ACT_TEX = {"tanh": r"\tanh(a_t)", "sigmoid": r"\sigma(a_t) = \frac{1}{1 + e^{-a_t}}",
            "relu": r"\max(a_t, 0)", "identity": "a_t"}
@@ -66,21 +67,33 @@ def _blocks(ex: WorkedExample, d: int) -> list[str]:
          f"{_tex(s.yhat)}", f"{_tex(s.loss)} \\approx {approx(s.loss)}" if s.t in ex.loss_steps else "-"]
         for s in ex.forward])
     total = f"L = {_tex(ex.total_loss)} \\approx {approx(ex.total_loss)}"
-    recursion = (rf"\delta_t = W_{{hy}} \frac{{\partial L_t}}{{\partial \hat y_t}} + W_{{hh}}\, {dn}(a_{{t+1}})\,"
+    rule = (rf"\delta_t = W_{{hy}} \frac{{\partial L_t}}{{\partial \hat y_t}} + W_{{hh}}\, {dn}(a_{{t+1}})\,"
                  rf" \delta_{{t+1}}, \qquad \frac{{\partial L}}{{\partial a_t}} = {dn}(a_t)\, \delta_t")
     back = ex.backward[::-1]
-    bwd = _aligned([rf"\delta_{{{b.t}}} &= {_tex(b.delta)} \approx {approx(b.delta)}" for b in back]
-                   + [rf"\frac{{\partial L}}{{\partial a_{{{b.t}}}}} &= {_tex(b.da)} \approx {approx(b.da)}"
+
+    def chain(step: str, v: Value) -> str:
+        full = short_form(v)
+        more = f" = {_tex(full)}" if full is not None and _tex(full) != step else ""
+        return f"{step}{more} \\approx {approx(v)}"
+
+    bwd = _aligned([rf"\delta_{{{b.t}}} &= "
+                    + chain(recursion(ex, b.t, sp.latex, r"\,", r"\delta_{{{}}}"), b.delta) for b in back]
+                   + [rf"\frac{{\partial L}}{{\partial a_{{{b.t}}}}} &= "
+                      + chain(product([b.fprime.compact], sp.latex, r"\,", rf"\delta_{{{b.t}}}"), b.da)
                       for b in back])
     heads = ["t"] + [rf"\text{{to }} \partial L / \partial {PARAM_TEX[k]}" for k in PARAMETERS]
     con = _array(heads, [[str(b.t)] + [approx(b.contrib[k]) for k in PARAMETERS] for b in ex.backward]
                  + [[r"\sum"] + [approx(ex.gradients[k]) for k in PARAMETERS]])
-    grads = _aligned([rf"\frac{{\partial L}}{{\partial {PARAM_TEX[k]}}} &= {_tex(ex.gradients[k])} "
-                      rf"\approx {approx(ex.gradients[k])}" for k in GRADIENTS])
-    blocks = [setup, values, fwd, total, recursion, bwd, con, grads]
+    def grad(k: str) -> str:
+        full = short_form(ex.gradients[k], 400)
+        return (f"{_tex(full)} " if full is not None else "") + f"\\approx {approx(ex.gradients[k])}"
+
+    grads = _aligned([rf"\frac{{\partial L}}{{\partial {PARAM_TEX[k]}}} &= {grad(k)}" for k in GRADIENTS])
+    blocks = [setup, values, fwd, total, rule, bwd, con, grads]
     if ex.hidden:
-        blocks.append(r"\text{where } " + r",\quad ".join(f"{sp.latex(s)} = {sp.latex(v)}"
-                                                          for s, v in ex.hidden.items()))
+        blocks.append(r"\text{where } " + r",\quad ".join(f"{sp.latex(s)} = {sp.latex(v, order='none')}"
+                                                          for s, v in list(ex.hidden.items())[:3])
+                      + (r",\ \ldots" if len(ex.hidden) > 3 else ""))
     return blocks
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from .example import WorkedExample
+from .example_values import Value
 
 # The article: "The tanh derivative (around 0.78-0.92 in our example)".
 ARTICLE_TANH_RANGE = (sp.Rational(78, 100), sp.Rational(92, 100))
@@ -29,6 +30,21 @@ class Note:
     holds: bool | None
     text: str
     details: tuple[str, ...] = ()
+
+
+def _number(v: Value) -> sp.Expr:
+    """Something cheap to compare: the Rational itself, or 30 significant digits.
+
+    Comparing closed forms like tanh(1/8 + tanh(1/2)/2) directly makes SymPy re-evaluate the
+    nesting at every level; 30 digits decide every comparison made here (none is a tie).
+    """
+    return v.compact if not v.compact.free_symbols else v.evalf(30)
+
+
+def _align_signs(nums: list[str]) -> list[str]:
+    """Pad non-negative decimals by one space so that they line up with negative ones."""
+    neg = any(n.startswith("-") for n in nums)
+    return [(" " + n if neg and not n.startswith("-") else n) for n in nums]
 
 
 def _steps(ts) -> str:
@@ -70,15 +86,16 @@ def note_w_hh_at_t1(ex: WorkedExample, digits: int) -> Note:
 
 def note_delta1_collects_all_losses(ex: WorkedExample, digits: int) -> Note:
     """δ_1 = Σ_s (share of L_s): every loss reaches h_1."""
-    parts = ex.backward[0].delta_from
     steps = ex.loss_steps
-    ok = all(s in parts and not parts[s].is_zero for s in steps)
+    parts = {s: ex.share(1, s) for s in steps}
+    ok = all(not parts[s].is_zero for s in steps)
     name = ("all three losses" if len(steps) == 3 else
             f"all {len(steps)} losses" if len(steps) > 1 else f"the one loss L_{steps[0]}")
     d = ex.backward[0].delta.decimal(digits)
     head = (f"δ_1 = ∂L/∂h_1 = {d} collects {name}:" if ok else
             f"δ_1 = ∂L/∂h_1 = {d} does not collect every loss (a share is 0):")
-    lines = tuple(f"L_{s}: {parts[s].decimal(digits)}  ({_path(s)})" for s in steps if s in parts)
+    lines = tuple(f"L_{s}: {v}  ({_path(s)})"
+                  for s, v in zip(steps, _align_signs([parts[s].decimal(digits) for s in steps])))
     return Note(ok, head, lines)
 
 
@@ -89,7 +106,7 @@ def note_deriv_range(ex: WorkedExample, digits: int) -> Note:
     lo, hi = ARTICLE_TANH_RANGE
     if ex.activation != "tanh":
         return Note(None, f"{name}(a_t) = {vals} (the article's 0.78–0.92 is about tanh').")
-    inside = all(bool(lo <= b.fprime.exact) and bool(b.fprime.exact <= hi) for b in ex.backward)
+    inside = all(bool(lo <= _number(b.fprime) <= hi) for b in ex.backward)
     where = "inside" if inside else "not all inside"
     return Note(inside, f"{name}(a_t) = {vals}: {where} the article's \"around 0.78–0.92\".")
 
@@ -101,12 +118,12 @@ def note_decay(ex: WorkedExample, digits: int) -> Note:
         return Note(None, f"Each step back scales the signal by W_hh·{name}(a_t); with T = 1 there is "
                           "no earlier step.")
     back = ex.backward[:0:-1]                            # t = T .. 2
-    ok = all(bool(abs(b.decay.exact) < 1) for b in back)
+    ok = all(bool(abs(_number(b.decay)) < 1) for b in back)
     factors = ", ".join(f"×{b.decay.decimal(digits)} (h_{b.t} → h_{b.t - 1})" for b in back)
     text = (f"Each earlier step's share is scaled by W_hh·{name}(a_t) "
             + ("< 1" if ok else "— not below 1 in size at every step") + f": {factors}.")
     s = ex.loss_steps[-1]
-    chain = " → ".join(ex.backward[t - 1].delta_from[s].decimal(digits) for t in range(s, 0, -1))
+    chain = " → ".join(ex.share(t, s).decimal(digits) for t in range(s, 0, -1))
     details = (f"L_{s}'s share of δ_t, t = {s} … 1: {chain}",)
     if ok:
         details += ("Over many steps this shrinking compounds exponentially: the vanishing gradient.",)

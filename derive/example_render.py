@@ -51,8 +51,50 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], decimals: bool
     return [fmt(headers)] + [fmt(r) for r in zip(*cols)]
 
 
+def recursion(ex: WorkedExample, t: int, pr: Callable[[sp.Expr], str] = sp.sstr,
+              times: str = "*", delta: str = "δ_{}") -> str:
+    """δ_t written as the article's recursion, W_hy ∂L_t/∂ŷ_t + W_hh f'(a_{t+1}) δ_{t+1},
+    with the numbers of this example filled in: "h2 - 1/4 + 1/2*(1 - h3**2)*δ_3"."""
+    b, p = ex.backward, ex.parameters
+    direct = p["W_hy"] * b[t - 1].dyhat.compact
+    if t == ex.T:
+        return pr(direct)
+    c = p["W_hh"]
+    carry = product([abs(c), b[t].fprime.compact], pr, times, delta.format(t + 1))
+    if c == 0 or carry == "0":
+        return pr(direct)
+    sign = " - " if c < 0 else " + "
+    return (pr(direct) + sign + carry) if direct != 0 else ("-" if c < 0 else "") + carry
+
+
+def product(factors: Sequence[sp.Expr], pr: Callable[[sp.Expr], str], times: str, last: str) -> str:
+    """factors·last as text, dropping factors 1 and bracketing sums: "1/2*(1 - h3**2)*δ_3"."""
+    if any(f == 0 for f in factors):
+        return "0"
+    out = [pr(f) if not isinstance(f, sp.Add) else f"({pr(f)})" for f in factors if f != 1]
+    return times.join(out + [last])
+
+
+def short_form(v: Value, limit: int = 160) -> sp.Expr | None:
+    """v's compact form if it prints in at most ``limit`` characters, else None.
+
+    Compact forms grow with the number of later steps they involve; for long sequences the
+    tables keep to the recursion and the decimals (JSON has every closed form).
+    """
+    if len(v.compact.free_symbols) > 6:          # certainly long: skip printing it at all
+        return None
+    return v.compact if len(sp.sstr(v.compact)) <= limit else None
+
+
 def _compact(v: Value | sp.Expr) -> str:
     return sp.sstr(v.compact if isinstance(v, Value) else v)
+
+
+def _chain(name: str, step: str, v: Value) -> str:
+    """"δ_2 = <recursion> = <written out>" (the second part only when short and different)."""
+    full = short_form(v)
+    more = sp.sstr(full) if full is not None else None
+    return f"{name} = {step}" + (f" = {more}" if more is not None and more != step else "")
 
 
 def _numbers(vals: Sequence[Any]) -> str:
@@ -93,9 +135,10 @@ def _sections(ex: WorkedExample, digits: int) -> list[tuple[str, list[tuple[str,
                f"∂L/∂a_t = {dn}(a_t)·δ_t,   {dn}(a_t) = {DERIV_TEXT[ex.activation]}"),
         ("table", (["t", "∂L_t/∂ŷ_t", "δ_t = ∂L/∂h_t", f"{dn}(a_t)", "∂L/∂a_t", f"W_hh·{dn}(a_t)"],
                    bwd_dec, True)),
-        ("p", "Exact:"),
-        ("list", [f"δ_{b.t} = {_compact(b.delta)}" for b in back_rows]
-                 + [f"∂L/∂a_{b.t} = {_compact(b.da)}" for b in back_rows]),
+        ("p", "Exact, step by step (then written out in h1, h2, … where that is short):"),
+        ("list", [_chain(f"δ_{b.t}", recursion(ex, b.t), b.delta) for b in back_rows]
+                 + [_chain(f"∂L/∂a_{b.t}", product([b.fprime.compact], sp.sstr, "*", f"δ_{b.t}"), b.da)
+                    for b in back_rows]),
     ]
     heads = ["t", "W_xh: ∂L/∂a_t·x_t", "W_hh: ∂L/∂a_t·h_(t−1)", "W_hy: ∂L_t/∂ŷ_t·h_t",
              "b_h: ∂L/∂a_t", "b_y: ∂L_t/∂ŷ_t"]
@@ -106,10 +149,13 @@ def _sections(ex: WorkedExample, digits: int) -> list[tuple[str, list[tuple[str,
                      "of the exact values above (all of them: --format json).")]
     gdec = _align([ex.gradients[k].decimal(d) for k in GRADIENTS])
     w = max(len(g) for g in gdec)
-    grads = [("list", [f"∂L/∂{k:<4} = {g.ljust(w)}   exact: {_compact(ex.gradients[k])}"
+    exact = {k: short_form(ex.gradients[k], 400) for k in GRADIENTS}
+    grads = [("list", [f"∂L/∂{k:<4} = {g.ljust(w)}   exact: "
+                       + (_compact(exact[k]) if exact[k] is not None else "long; see --format json")
                        for k, g in zip(GRADIENTS, gdec)])]
     if ex.hidden:
-        defs = ", ".join(f"{sp.sstr(s)} = {sp.sstr(v)}" for s, v in list(ex.hidden.items())[:3])
+        ctx = ex.backward[0].delta.context
+        defs = ", ".join(f"{sp.sstr(s)} = {ctx.closed_str(s)}" for s in list(ex.hidden)[:3])
         more = ", …" if len(ex.hidden) > 3 else ""
         grads.append(("p", f"with {defs}{more} (--format json writes every value with these substituted)."))
     notes = [("list", [f"{MARK[n.holds]} {n.text}" + "".join(f"\n      {x}" for x in n.details)
@@ -180,7 +226,7 @@ def to_markdown(ex: WorkedExample, digits: int = 6) -> str:
 
 def to_json(ex: WorkedExample) -> dict[str, Any]:
     """The JSON contract (schema 1): every V is {"exact": closed form, "value": float}."""
-    V = lambda v: (v if isinstance(v, Value) else Value(v, v)).to_json()
+    V = lambda v: (v if isinstance(v, Value) else Value(sp.sympify(v))).to_json()
     params: dict[str, Any] = {k: V(ex.parameters[k]) for k in PARAMETERS + ("h0",)}
     params["x"] = [V(v) for v in ex.x]
     params["targets"] = [V(v) for v in ex.targets]
@@ -197,4 +243,4 @@ def to_json(ex: WorkedExample) -> dict[str, Any]:
     }
 
 
-__all__ = ["SCHEMA", "loss_text", "to_json", "to_markdown", "to_text"]
+__all__ = ["SCHEMA", "loss_text", "product", "recursion", "short_form", "to_json", "to_markdown", "to_text"]
