@@ -39,3 +39,9 @@ def test_gradcheck_command_passes_and_bad_values_exit_2(capsys):
 def test_gradcheck_rejects_non_positive_sizes(flag, capsys):
     assert main(["gradcheck", flag, "0"]) == 2
     assert "must be an integer >= 1" in capsys.readouterr().err
+
+
+def test_a_bad_flag_value_is_one_line_with_exit_2():
+    r = run_cli("gradcheck", "--dtype", "float16")
+    assert r.returncode == 2
+    assert r.stderr.count("\n") == 1 and "invalid choice: 'float16'" in r.stderr
