@@ -28,10 +28,12 @@ def loss_text(ex: WorkedExample) -> str:
     """L_t in words, e.g. "L_t = ½(ŷ_t − y_t)² at every step"."""
     n = len(ex.loss_steps)
     form = {"half_sse": "½(ŷ_t − y_t)²", "sse": "(ŷ_t − y_t)²",
-            "mse": f"(ŷ_t − y_t)²/{n}, the mean over the {n} step{'s' * (n > 1)} with a loss,"}[ex.loss]
+            "mse": "(ŷ_t − y_t)²" + (f"/{n}" if n > 1 else "")}[ex.loss]
     where = "at every step" if ex.loss_at == "all" else f"at the last step only (t = {ex.T})"
     total = " + ".join(f"L_{s}" for s in ex.loss_steps) if n <= 4 else f"L_1 + … + L_{ex.T}"
-    return f"L_t = {form} {where};  L = {total}"
+    mean = (f"  (mse: L is the mean of the {n} squared errors)" if ex.loss == "mse" and n > 1 else
+            "  (mse over one step: the squared error itself)" if ex.loss == "mse" else "")
+    return f"L_t = {form} {where};  L = {total}{mean}"
 
 
 def _align(col: Sequence[str]) -> list[str]:
