@@ -106,7 +106,8 @@ def _numbers(vals: Sequence[Any]) -> str:
 # ---- the shared walk through the example (text and Markdown differ only in the pen) ---------
 def _sections(ex: WorkedExample, digits: int) -> list[tuple[str, list[tuple[str, Any]]]]:
     """[(section title, [(kind, payload), ...])] with kinds "p" (line), "eq" (formula line),
-    "table" ((headers, rows)), "list" (bullet lines)."""
+    "table" ((headers, rows, align decimals)), "list" (bullet lines), "exact" (lines of formulas,
+    code in Markdown: their ** and * are not emphasis)."""
     d, dn = digits, DERIV_NAME[ex.activation]
     p = ex.parameters
     setup = [
@@ -138,7 +139,7 @@ def _sections(ex: WorkedExample, digits: int) -> list[tuple[str, list[tuple[str,
         ("table", (["t", "∂L_t/∂ŷ_t", "δ_t = ∂L/∂h_t", f"{dn}(a_t)", "∂L/∂a_t", f"W_hh·{dn}(a_t)"],
                    bwd_dec, True)),
         ("p", "Exact, step by step (then written out in h1, h2, … where that is short):"),
-        ("list", [_chain(f"δ_{b.t}", recursion(ex, b.t), b.delta) for b in back_rows]
+        ("exact", [_chain(f"δ_{b.t}", recursion(ex, b.t), b.delta) for b in back_rows]
                  + [_chain(f"∂L/∂a_{b.t}", product([b.fprime.compact], sp.sstr, "*", f"δ_{b.t}"), b.da)
                     for b in back_rows]),
     ]
@@ -152,7 +153,7 @@ def _sections(ex: WorkedExample, digits: int) -> list[tuple[str, list[tuple[str,
     gdec = _align([ex.gradients[k].decimal(d) for k in GRADIENTS])
     w = max(len(g) for g in gdec)
     exact = {k: short_form(ex.gradients[k], 400) for k in GRADIENTS}
-    grads = [("list", [f"∂L/∂{k:<4} = {g.ljust(w)}   exact: "
+    grads = [("exact", [f"∂L/∂{k:<4} = {g.ljust(w)}   exact: "
                        + (_compact(exact[k]) if exact[k] is not None else "long; see --format json")
                        for k, g in zip(GRADIENTS, gdec)])]
     if ex.hidden:
@@ -190,6 +191,8 @@ def _render(sections, *, title: Callable[[int, str], list[str]], eq: Callable[[s
                 out.append(eq(payload))
             elif kind == "table":
                 out += table(*payload)
+            elif kind == "exact" and bullet == "- ":
+                out += [f"- `{line}`" for line in payload]
             else:
                 out += [("" if bullet == "- " else "  ") + bullet + line for line in payload]
             if bullet == "- ":
