@@ -1,7 +1,7 @@
 """unroll(T, ...): the unrolled computation graph of a vanilla RNN, as SymPy symbols.
 
 The graph is the article's unrolled picture, one copy of the cell per time step, all copies
-sharing the parameters (docs/derivation.md, equations (1.1)-(1.4))::
+sharing the parameters (docs/derivation.md, equation (1))::
 
     a_t = W_xh x_t + W_hh h_{t-1} + b_h      h_t = f(a_t)
     o_t = W_hy h_t + b_y                     L_t = loss(o_t, y_t)      L = Σ_t L_t

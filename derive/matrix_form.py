@@ -1,10 +1,10 @@
 """The compact gradients in matrix notation, as a textbook writes them (vector sizes).
 
 Built with SymPy MatrixSymbols, one per vector or matrix (``h_1`` (H, 1), ``W_hh`` (H, H),
-``delta_2`` or, truncated, ``delta_2^(4)``), the Hadamard product ∘, transposes, and an
+``delta_2`` or, truncated, ``delta_2^(4)``), the Hadamard product ⊙, transposes, and an
 element-wise application node ``f'(a_t)`` / ``softmax(o_t)``::
 
-    ∂L/∂W_hh = Σ_t (f'(a_t) ∘ δ_t) h_{t-1}ᵀ          δ_t = W_hyᵀ ∂L_t/∂o_t + W_hhᵀ (f'(a_{t+1}) ∘ δ_{t+1})
+    ∂L/∂W_hh = Σ_t (f'(a_t) ⊙ δ_t) h_{t-1}ᵀ          δ_t = W_hyᵀ ∂L_t/∂o_t + W_hhᵀ (f'(a_{t+1}) ⊙ δ_{t+1})
 
 The loss gradient ∂L_t/∂o_t comes from the rules table evaluated on MatrixSymbols (only
 softmax needs a symbolic stand-in). ``explicit(expr, derivation)`` turns a matrix-notation

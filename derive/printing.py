@@ -3,7 +3,7 @@
 The derivation's formats live in derive/printing_derivation.py; this module holds the shared
 expression printers and the formats of the unrolled graph and of Jacobian products.
 
-- ``text(expr)``: SymPy's str form, with ∘ for Hadamard products and ᵀ for transposes in
+- ``text(expr)``: SymPy's str form, with ⊙ for Hadamard products and ᵀ for transposes in
   matrix notation. ``parsable(expr)``: the plain str form that ``sympy.sympify`` reads back
   into the same expression (JSON uses it). ``latex(expr)``: LaTeX with the contract names
   typeset (``x1_0`` -> ``x_{1}[0]``, ``delta2_tau4`` -> ``\\delta^{(4)}_{2}``).
@@ -28,7 +28,7 @@ from .symbols import latex_names, matrix_symbol_latex
 
 class _TextPrinter(StrPrinter):
     def _print_HadamardProduct(self, e) -> str:
-        return " ∘ ".join(self.parenthesize(a, PRECEDENCE["Mul"]) for a in e.args)
+        return " ⊙ ".join(self.parenthesize(a, PRECEDENCE["Mul"]) for a in e.args)
 
     def _print_Transpose(self, e) -> str:
         return self.parenthesize(e.arg, PRECEDENCE["Pow"]) + "ᵀ"
@@ -76,7 +76,12 @@ def text(e: Any) -> str:
 
 
 def parsable(e: Any) -> str:
-    """str form that ``sympy.sympify`` parses back into the same expression (or Matrix)."""
+    """str form that ``sympy.sympify`` parses back into the same expression (or Matrix).
+
+    A Matrix is written on one line, ``Matrix([[a, b], [c, d]])``.
+    """
+    if isinstance(e, sp.MatrixBase):
+        return f"Matrix({sp.sstr(e.tolist())})"
     return sp.sstr(e)
 
 

@@ -1,6 +1,6 @@
 """Independent proof: the δ-recursion gradients equal ``sympy.diff`` of the expanded loss.
 
-Two routes share nothing but the graph's definitions (docs/derivation.md, section 6):
+Two routes share nothing but the graph's definitions (docs/derivation.md, section 7):
 
 - ``naive_gradients(unrolled)``: ``sympy.diff`` of ``unrolled.expanded_loss()`` with respect
   to every parameter entry and h0 -- no δ, no chain rule of ours. For truncation,
