@@ -388,7 +388,8 @@ def test_api_signatures_match_the_code() -> None:
         if doc != real:
             wrong.append(f"{dotted}{sig}: the code has {actual}")
             continue
-        env = {"np": np, **{n: getattr(numeric, n) for n in numeric.__all__}}
+        home = vars(sys.modules[getattr(obj, "__module__", "numeric")])       # names the module uses
+        env = {**home, "np": np, **{n: getattr(numeric, n) for n in numeric.__all__}}
         for name, node in defaults.items():
             want = actual.parameters[name].default
             if repr(want) == "<factory>":            # a dataclass field(default_factory=...)
