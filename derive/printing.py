@@ -78,11 +78,12 @@ def text(e: Any) -> str:
 def parsable(e: Any) -> str:
     """str form that ``sympy.sympify`` parses back into the same expression (or Matrix).
 
-    A Matrix is written on one line, ``Matrix([[a, b], [c, d]])``.
+    A Matrix is written on one line, ``Matrix([[a, b], [c, d]])``. Terms keep SymPy's internal
+    (deterministic) order: sorting them for display costs more than the derivation for long sums.
     """
     if isinstance(e, sp.MatrixBase):
-        return f"Matrix({sp.sstr(e.tolist())})"
-    return sp.sstr(e)
+        return f"Matrix({sp.sstr(e.tolist(), order='none')})"
+    return sp.sstr(e, order="none")
 
 
 def latex(e: Any) -> str:

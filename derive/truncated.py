@@ -20,11 +20,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import sympy as sp
-
 from .graph import Matrix
+from .linalg import add, hadamard, matT_vec, outer
 
-_HIDDEN_USE = {"W_hh": lambda u, s: u.mat("h", s - 1).T, "W_xh": lambda u, s: u.mat("x", s).T,
+_HIDDEN_USE = {"W_hh": lambda u, s: u.mat("h", s - 1), "W_xh": lambda u, s: u.mat("x", s),
                "b_h": lambda u, s: None}
 
 
@@ -51,23 +50,24 @@ def window_start(derivation, t: int) -> int:
 
 def _terms_matrix(derivation, name: str) -> list[tuple[int, int, bool, Matrix]]:
     u = derivation.unrolled
+    W_hh = u.mat("W_hh")
     out = []
     for t in u.loss_steps:
         start = window_start(derivation, t)
         if name in ("W_hy", "b_y"):
             g = derivation._g[t]
-            out.append((t, t, True, Matrix(g * u.mat("h", t).T if name == "W_hy" else g)))
+            out.append((t, t, True, outer(g, u.mat("h", t)) if name == "W_hy" else g))
             continue
         v = derivation._direct[t]                       # (∂h_t/∂h_s)ᵀ ∂L_t/∂h_t at s = t
         for s in range(t, 0, -1):
-            e = derivation._fp[s].multiply_elementwise(v)  # ∂L_t/∂a_s
+            e = hadamard(derivation._fp[s], v)          # ∂L_t/∂a_s
             if name == "h0":
                 if s == 1:
-                    out.append((t, 0, start == 1, Matrix(u.mat("W_hh").T * e)))
+                    out.append((t, 0, start == 1, matT_vec(W_hh, e)))
             else:
                 use = _HIDDEN_USE[name](u, s)
-                out.append((t, s, s >= start, Matrix(e if use is None else e * use)))
-            v = u.mat("W_hh").T * e
+                out.append((t, s, s >= start, e if use is None else outer(e, use)))
+            v = matT_vec(W_hh, e)
     return out
 
 
@@ -79,11 +79,9 @@ def path_terms(derivation, name: str) -> list[PathTerm]:
 
 def dropped_matrix(derivation, name: str) -> Matrix:
     """Σ of the dropped terms of ∂L/∂<name> as a Matrix (zero for full BPTT)."""
-    rows, cols = derivation.shape(name)
     if derivation.truncation is None:
-        return Matrix(sp.zeros(rows, cols))
-    terms = [v for _, _, ok, v in _terms_matrix(derivation, name) if not ok]
-    return Matrix(sum(terms, sp.zeros(rows, cols)))
+        return add([], derivation.shape(name))
+    return add([v for _, _, ok, v in _terms_matrix(derivation, name) if not ok], derivation.shape(name))
 
 
 def dropped(derivation, name: str) -> Any:
