@@ -7,7 +7,7 @@ a few ulps of the largest intermediate term. The comparison therefore allows
 |symbolic - numeric| <= RTOL * (|symbolic| + SCALE), SCALE the problem's magnitude: 1, the
 largest parameter or input, and the largest value in the compared results (cancellation can
 leave an entry, e.g. a cross-entropy loss of 0, far smaller than the terms it came from).
-RTOL = 1e-10 is four orders of magnitude above the worst error seen (about 1e-14) and far
+RTOL = 1e-10 is 1e5 times the worst error seen in 150 drawn problems (1.5e-15) and far
 below any real discrepancy, which moves results in their leading digits.
 """
 
