@@ -1,0 +1,269 @@
+"""The properties of ``bptt verify``: what is drawn, what is measured, and the tolerance.
+
+Every route pair is compared with ``numeric.compare.roundoff_error``: the largest, over the
+result's arrays, of ‖a − b‖ divided by the array's running-error magnitude (every sum of the
+computation replaced by the sum of absolute values of its terms). A correct float64 route
+differs from another by at most ~n·ε in that measure, n the longest chain of operations
+(~T(D + H + V) <= 6·10 = 60 here): 60 · 2.2e-16 ≈ 1.3e-14. ROUNDOFF = 1e-13 leaves a factor
+~7 over that, and ~300 over the largest value seen in 3 x 3000 draws of every regime
+(3.4e-16). A wrong gradient scores ~1 (tests/test_routes_agree.py checks that the measure
+catches deliberately broken gradients).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+from hypothesis import strategies as st
+
+from numeric import Truncation, bptt, naive_bptt
+from numeric.bptt import BPTTResult
+from numeric.compare import magnitudes, result_arrays, roundoff_error
+from numeric.gradcheck import gradcheck
+from numeric.params import Params
+from numeric.problem import Dims, Problem
+from numeric.rtrl import rtrl
+from numeric.rules import ACTIVATIONS, LOSSES
+from numeric.strategies import WEIGHT_REGIMES, dims, problems, symbolic_problems, truncations
+from numeric.windowed import windowed_bptt
+
+ROUNDOFF = 1e-13       # float64 route vs route, running-error measure (module docstring)
+ROUNDOFF32 = 1e-4      # float32: ε32/ε64 = 5.4e8 times ROUNDOFF's ~n·ε, with the same margin
+FD_RTOL = 1e-7         # gradcheck's own bar (numeric/gradcheck.py: ~1e-9 expected)
+BOUND = 1.0            # a ratio error / bound
+ALL = sorted(WEIGHT_REGIMES)
+EPS64 = float(np.finfo(np.float64).eps)
+
+
+@dataclass(frozen=True)
+class Property:
+    """One checked property: cases from ``strategy()``, error from ``measure(case)``."""
+
+    name: str
+    routes: str
+    measure_name: str          # what the error is: roundoff | fd-rel | ratio | nonzero
+    tolerance: float
+    strategy: Callable[[], st.SearchStrategy]
+    measure: Callable[[Any], float]
+    kind: str = "numeric"      # numeric | unrolled | symbolic (sets the share of --examples)
+
+
+def generated(p: Problem):
+    from numeric.generated import load
+    return load(p.activation, p.loss).bptt
+
+
+def _pair(route: Callable[..., BPTTResult], *, truncated: bool = True) -> Callable[[Problem], float]:
+    def measure(p: Problem) -> float:
+        kw = p.kwargs(truncation=truncated)
+        return roundoff_error(bptt(**kw), route(p)(**kw), magnitudes(**kw))[0]
+    return measure
+
+
+def _fd(p: Problem) -> float:
+    """gradcheck's error, with its noise floor taken from L's running-error magnitude.
+
+    Each difference quotient carries the rounding error of two loss evaluations over 2·eps,
+    ~ε·|L|_mag/eps, and |L|_mag (numeric/compare.py) exceeds gradcheck's default max(1, |L|)
+    when L is a cancellation (cross-entropy with confident logits: logsumexp(o) − o_y ≈ 1e-7
+    for o ≈ 16). The floor is gradcheck's formula with |L|_mag in its place.
+    """
+    kw = p.kwargs(truncation=False)
+    eps, n = 1e-6, max(a.size for _, a in p.params)
+    L_mag = float(magnitudes(**kw)["loss"][0])
+    atol = 4 * EPS64 * max(1.0, L_mag) / eps * math.sqrt(max(n, p.xs.size)) / FD_RTOL
+    return gradcheck(**kw, eps=eps, rtol=FD_RTOL, atol=atol).max_rel_error
+
+
+def _fd_problems() -> st.SearchStrategy[Problem]:
+    """The regimes where central differences resolve 1e-7 with room to spare.
+
+    Their truncation error eps²·|∂³L|/6 grows with the curvature: at the saturating scale
+    (entries up to 10) identity and relu RNNs explode (‖W_hh‖₂ up to 40) and even tanh with
+    confident logits reaches 8e-8 (seen at T = 6, ρ = 11.8); there the exact routes (RTRL,
+    symbolic, generated, naive) check the engine instead. Elsewhere the largest error seen
+    in 3000 draws per regime is 6e-9.
+    """
+    return problems(regime=["small", "moderate", "contracting", "exploding"], h0=None, loss_weights=None)
+
+
+def _with_truncation(strategy, choose) -> st.SearchStrategy:
+    """Problems with their truncation replaced by one drawn from ``choose(T)``."""
+    return strategy.flatmap(lambda p: choose(p.dims.T).map(lambda tr: p.replace(truncation=tr)))
+
+
+def _k2_at_least_T(T: int) -> st.SearchStrategy[Truncation]:
+    return st.integers(1, T + 1).flatmap(
+        lambda k1: st.integers(max(k1, T), T + 1).map(lambda k2: Truncation(k1, k2)))
+
+
+def _k2_equals_full(p: Problem) -> float:
+    kw = p.kwargs(truncation=False)
+    return roundoff_error(bptt(**kw, truncation=p.truncation), bptt(**kw), magnitudes(**kw))[0]
+
+
+def _batch_sum(p: Problem) -> float:
+    kw = p.kwargs()
+    whole = bptt(**kw)
+    parts = [bptt(**p.sequence(b).kwargs()) for b in range(p.dims.B)]
+    c = 1.0 / p.dims.B if p.loss == "mse" else 1.0          # mse divides by B in the batch
+    summed = BPTTResult(c * sum(r.loss for r in parts),
+                        Params(*(c * sum(np.asarray(r.grads[n]) for r in parts) for n, _ in whole.grads)),
+                        c * np.stack([r.dh0 for r in parts]), c * np.stack([r.dxs for r in parts], axis=1),
+                        np.stack([r.h_last for r in parts]))
+    return roundoff_error(whole, summed, magnitudes(**kw))[0]
+
+
+def _bound_ratio(p: Problem) -> float:
+    from numeric.truncation_bound import truncation_bound
+
+    kw = p.kwargs(truncation=False)
+    full, trunc = result_arrays(bptt(**kw)), result_arrays(bptt(**kw, truncation=p.truncation))
+    bound, mag = truncation_bound(**kw, truncation=p.truncation), magnitudes(**kw)
+    worst = 0.0
+    for name, b in bound.bounds.items():
+        diff = float(np.linalg.norm(full[name] - trunc[name]))
+        slack = ROUNDOFF * float(np.linalg.norm(mag[name]))   # both sides' rounding
+        worst = max(worst, 0.0 if diff == 0 else diff / (b + slack))
+    return worst
+
+
+def _jacobian_ratio(p: Problem) -> float:
+    """max over sequences and 0 <= k < t <= T of ‖∂h_t/∂h_k‖₂ / ρ^(t−k) (in logs: ρ may be ~0)."""
+    from numeric.jacobians import jacobian_product, step_jacobians
+
+    log_rho = math.log(p.rho) if p.rho > 0 else -math.inf
+    worst = 0.0
+    for b in range(p.dims.B or 1):
+        q = p if p.dims.B is None else p.sequence(b)
+        J = step_jacobians(q.params, q.xs, h0=q.h0, activation=q.activation)
+        for k in range(p.dims.T):
+            for t in range(k + 1, p.dims.T + 1):
+                norm = float(np.linalg.norm(jacobian_product(J, t, k), 2))
+                if norm > 0:
+                    worst = max(worst, math.exp(min(700.0, math.log(norm) - (t - k) * log_rho)))
+    return worst
+
+
+def _dropped_values_error(p: Problem) -> float:
+    from .verify_symbolic import dropped_values
+
+    kw = p.kwargs(truncation=False)
+    full, trunc = result_arrays(bptt(**kw)), result_arrays(bptt(**p.kwargs()))
+    mag = magnitudes(**kw)
+    errors = [float(np.linalg.norm(full[n] - trunc[n] - v)) / max(float(np.linalg.norm(mag[n])), 1e-300)
+              for n, v in dropped_values(p).items()]
+    return max(errors)
+
+
+def _symbolic(p: Problem) -> float:
+    from .evaluate import evaluate_problem
+
+    kw = p.kwargs()
+    return roundoff_error(bptt(**kw), evaluate_problem(**kw), magnitudes(**kw))[0]
+
+
+def _symbolic_cases() -> st.SearchStrategy:
+    from .verify_symbolic import SymbolicCase
+
+    sizes = st.sampled_from([(1, 1), (1, 2), (2, 1)])        # (H, V): keeps the exact check quick
+    names = st.tuples(st.sampled_from(sorted(ACTIVATIONS)), st.sampled_from(sorted(LOSSES)),
+                      st.sampled_from(["all", "last"]))
+    return st.integers(2, 4).flatmap(lambda T: st.builds(
+        lambda hv, n, tr: SymbolicCase(T, hv[0], 1, hv[1], n[0], n[1], n[2], tr),
+        sizes, names, truncations(T, dropping=True)))
+
+
+def _dropped_exact(case) -> float:
+    from .verify_symbolic import dropped_residual
+    return float(dropped_residual(case))
+
+
+def _unrolled_cases() -> st.SearchStrategy:
+    from .codegen_unrolled import UnrolledTarget
+
+    targets = [UnrolledTarget(3, 2, 2, 2, "tanh", "half_sse"),
+               UnrolledTarget(3, 2, 2, 2, "sigmoid", "cross_entropy", "last"),
+               UnrolledTarget(3, 1, 2, 2, "identity", "mse", "all", Truncation(1, 2)),
+               UnrolledTarget(4, 1, 1, 1, "tanh", "sse", "all", Truncation(2, 2)),
+               UnrolledTarget(2, 1, 1, 2, "relu", "sse")]
+
+    def for_target(t):
+        d = st.builds(Dims, st.just(t.T), st.one_of(st.none(), st.integers(1, 3)), st.just(t.D),
+                      st.just(t.H), st.just(t.V))
+        return problems(dims_strategy=d, activations=[t.activation], losses=[t.loss], loss_at=[t.loss_at],
+                        regime=ALL, h0=None, loss_weights=None).map(
+            lambda p: (t, p.replace(truncation=t.truncation)))
+    return st.sampled_from(targets).flatmap(for_target)
+
+
+def _unrolled(case) -> float:
+    from .codegen_unrolled import load_unrolled
+
+    target, p = case
+    kw = p.kwargs()
+    return roundoff_error(bptt(**kw), load_unrolled(target).bptt(**kw), magnitudes(**kw))[0]
+
+
+def _anything(**kw) -> Callable[[], st.SearchStrategy]:
+    return lambda: problems(regime=ALL, h0=None, loss_weights=None, **kw)
+
+
+PROPERTIES: tuple[Property, ...] = (
+    Property("engine = generated code", "numeric.bptt vs numeric.generated (full + truncated)",
+             "roundoff", ROUNDOFF, _anything(truncation=True), _pair(generated)),
+    Property("engine = generated code (float32)", "both in float32 vs float64 magnitudes",
+             "roundoff", ROUNDOFF32,
+             lambda: problems(regime=ALL, h0=None, loss_weights=None, truncation=True, dtype=np.float32),
+             _pair(generated)),
+    Property("engine = RTRL", "numeric.bptt vs numeric.rtrl (forward mode)", "roundoff", ROUNDOFF,
+             _anything(), _pair(lambda p: rtrl, truncated=False)),
+    Property("engine = naive loop", "numeric.bptt vs numeric.naive_bptt", "roundoff", ROUNDOFF,
+             _anything(), _pair(lambda p: naive_bptt, truncated=False)),
+    Property("engine = finite differences", "numeric.gradcheck (central, eps 1e-6)", "fd-rel", FD_RTOL,
+             _fd_problems, _fd),
+    Property("engine = symbolic derivation", "derive.evaluate_problem (30 digits), T <= 4",
+             "roundoff", ROUNDOFF,
+             lambda: symbolic_problems(regime=ALL, h0=None, loss_weights=None, truncation=True),
+             _symbolic, kind="symbolic"),
+    Property("engine = straight-line code", "bptt generate --unrolled (fixed T, sizes)", "roundoff",
+             ROUNDOFF, _unrolled_cases, _unrolled, kind="unrolled"),
+    Property("truncated = windowed definition", "numeric.bptt vs numeric.windowed_bptt", "roundoff",
+             ROUNDOFF, _anything(truncation=True), _pair(lambda p: windowed_bptt)),
+    Property("k2 >= T: truncated = full", "numeric.bptt, Truncation(k1, k2 >= T) vs None",
+             "roundoff", ROUNDOFF, lambda: _with_truncation(_anything()(), _k2_at_least_T), _k2_equals_full),
+    Property("full - truncated = dropped terms", "derive: exactly zero, T <= 4 (symbolic)",
+             "nonzero", 0.0, _symbolic_cases, _dropped_exact, kind="symbolic"),
+    Property("full - truncated = dropped (values)", "engine difference vs symbolic dropped terms",
+             "roundoff", ROUNDOFF,
+             lambda: _with_truncation(symbolic_problems(min_T=2, batched=False, regime=ALL, h0=None,
+                                                        loss_weights=None),
+                                      lambda T: truncations(T, dropping=True)),
+             _dropped_values_error, kind="symbolic"),
+    Property("truncation error <= bound", "C·ρ^(k2-k1+1)/(1-ρ) when ρ < 1 (docs/truncation-bound.md)",
+             "ratio", BOUND,
+             lambda: _with_truncation(problems(dims_strategy=dims(min_T=2, max_T=8), rho=st.floats(0, 0.99),
+                                               h0=None, loss_weights=None),
+                                      lambda T: truncations(T, dropping=True)),
+             _bound_ratio),
+    Property("Jacobian product <= (γ‖W_hh‖)^(t-k)", "numeric.jacobians, every 0 <= k < t <= T", "ratio",
+             BOUND + 1e-12, _anything(), _jacobian_ratio),
+    Property("batch = sum over sequences", "numeric.bptt on (T, B, D) vs B runs", "roundoff", ROUNDOFF,
+             lambda: problems(dims_strategy=dims(batched=True), regime=ALL, h0=None, loss_weights=None,
+                              truncation=True), _batch_sum),
+    Property("W_hh = 0: truncated = full", "numeric.bptt with any truncation", "roundoff", ROUNDOFF,
+             lambda: problems(w_hh_norm=0.0, h0=None, loss_weights=None, truncation=True), _k2_equals_full),
+)
+
+
+def share(kind: str, examples: int) -> int:
+    """Draws for a property of this kind: all of --examples for numeric routes, 1/4 for the
+    straight-line route, a fixed 5% (at least 2) for the symbolic ones."""
+    if kind == "numeric":
+        return examples
+    if kind == "unrolled":
+        return max(2, math.ceil(examples / 4))
+    return max(2, math.ceil(examples / 20))
