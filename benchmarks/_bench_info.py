@@ -84,6 +84,14 @@ def numpy_blas_config() -> str:
         return f"unavailable ({exc})"
 
 
+def load_text() -> str:
+    """The 1/5/15-minute load averages: above 0.5 or so, other processes share the cores."""
+    try:
+        return "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "load average unknown"
+
+
 def report(cpus: list[int], versions: dict[str, str | None]) -> tuple[list[str], dict]:
     """Lines describing machine, threads, BLAS and versions; and the same as a dict."""
     info = {
@@ -109,6 +117,7 @@ def report(cpus: list[int], versions: dict[str, str | None]) -> tuple[list[str],
                      f"[{os.path.basename(lib.get('filepath', ''))}]")
     if not info["blas_runtime"]:
         lines.append("BLAS (runtime): threadpoolctl not installed; threads pinned by environment only")
+    lines.append(f"load    : {load_text()}")
     lines.append("threads : " + ", ".join(f"{k}={v}" for k, v in info["thread_env"].items()))
     set_over = {k: v for k, v in info["openblas_overrides"].items() if v is not None}
     if set_over:

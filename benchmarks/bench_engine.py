@@ -53,7 +53,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 ARGS = parse_args() if __name__ == "__main__" else None
 if ARGS is not None:                      # before NumPy loads its BLAS
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    HERE = os.path.dirname(os.path.abspath(__file__))
+    sys.path[:0] = [HERE, os.path.dirname(HERE)]   # the helpers, and this checkout's numeric/
     from _bench_info import pin_threads
     CPUS = pin_threads(ARGS.threads)
 
@@ -310,6 +311,7 @@ def main(args: argparse.Namespace) -> int:
     print("\ntargets (issue 2, section 4):")
     for text, ok in targets:
         print(f"  [{'met' if ok else 'NOT met'}] {text}")
+    print(f"\n{_bench_info.load_text()} (at the end of the run)")
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"info": info, "gemm_gflops": gemm, "rows": rows,

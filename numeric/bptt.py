@@ -20,7 +20,7 @@ from typing import Iterator, NamedTuple
 import numpy as np
 
 from .forward import outputs, run_states
-from .kernels import DERIV_MUL, loss_and_grad_
+from .kernels import DERIV, loss_and_grad_
 from .params import PARAM_NAMES, Params
 from .rules import LOSSES
 from .truncation import Truncation, UpdatePoint, update_points
@@ -146,22 +146,34 @@ def run_windows(p: Prepared, points: list[UpdatePoint], dxs: np.ndarray | None) 
 def delta_recursion(dh: np.ndarray, hs: np.ndarray, W_hh: np.ndarray, activation: str) -> None:
     """Turn dh (n, B, H), the direct ∂L/∂h of each row, into da = ∂L/∂a in place, last row first.
 
-    hs (n + 1, B, H) holds the states before and at each row (hs[i + 1] is row i's h).
-    Per row: da[i] = (dh[i] + da[i + 1] @ W_hh) * f'(a_i), f' computed from h. One (B, H)
-    temporary; row views and functions are bound once, as the loop is per-call overhead at
-    small B.
+    hs (n + 1, B, H) holds the states before and at each row (hs[i + 1] is row i's h). Per row::
+
+        da[i] = (dh[i] + da[i + 1] @ W_hh) * f'(a_i)        # f'(a_i) computed from hs[i + 1]
+
+    f' is computed for a chunk of rows at once (at most n/8 rows, so at most an eighth of a
+    step-gradient buffer, and 32 rows) into a scratch buffer: the per-row work is then one GEMM
+    and two in-place ufuncs. Rows and functions are bound once: at small B the loop's cost is
+    per-call overhead.
     """
-    deriv_mul, matmul, add = DERIV_MUL[activation], np.matmul, np.add
+    n = dh.shape[0]
+    deriv, dot, add, mul = DERIV[activation], np.dot, np.add, np.multiply
     tmp = np.empty(dh.shape[1:], dh.dtype)
-    rows, states = list(dh), list(hs[1:])
-    nxt = None
-    for i in range(len(rows) - 1, -1, -1):
-        g = rows[i]
-        if nxt is not None:
-            matmul(nxt, W_hh, out=tmp)
-            add(g, tmp, out=g)
-        deriv_mul(g, states[i], tmp)
-        nxt = g
+    chunk = max(1, min(32, n // 8))
+    fprime = np.empty((chunk,) + dh.shape[1:], dh.dtype) if deriv is not None else None
+    rows, nxt = list(dh), None
+    for hi in range(n, 0, -chunk):                  # rows lo..hi-1, processed from hi-1 down
+        lo = max(0, hi - chunk)
+        if fprime is not None:
+            f = fprime[:hi - lo]
+            deriv(hs[lo + 1:hi + 1], f)
+        for i in range(hi - 1, lo - 1, -1):
+            g = rows[i]
+            if nxt is not None:
+                dot(nxt, W_hh, out=tmp)
+                add(g, tmp, out=g)
+            if fprime is not None:
+                mul(g, f[i - lo], out=g)
+            nxt = g
 
 
 def backward_window(p: Prepared, buf: np.ndarray, point: UpdatePoint, *, dxs: np.ndarray | None = None,
@@ -290,5 +302,9 @@ def tbptt_segments(params, xs, targets, truncation: Truncation | int | None, *, 
     """
     p = prepare(params, xs, targets, h0=h0, activation=activation, loss=loss, loss_at=loss_at,
                 loss_weights=loss_weights)
-    for out in run_windows(p, update_points(p.T, check_truncation(truncation)), None):
-        yield Segment(out.tau, out.loss, out.grads, p.unbatch(out.h_tau))
+    def segment(out: _WindowOut) -> Segment:
+        return Segment(out.tau, out.loss, out.grads, p.unbatch(out.h_tau))
+
+    # map + yield from: this frame holds no reference to a segment while suspended, so the
+    # previous segment's gradients are freed as soon as the caller drops them.
+    yield from map(segment, run_windows(p, update_points(p.T, check_truncation(truncation)), None))

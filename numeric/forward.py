@@ -40,10 +40,10 @@ def run_states(params: Params, xs: np.ndarray, h_prev: np.ndarray, out: np.ndarr
     act = ACTIVATE[activation]
     W_hh_T = np.ascontiguousarray(params.W_hh.T)
     tmp = np.empty((B, H), params.dtype)
-    matmul, add = np.matmul, np.add                 # pre-bound: the loop is per-call overhead at small B
-    prev = h_prev
+    dot, add = np.dot, np.add                       # pre-bound; np.dot has less call overhead than
+    prev = h_prev                                   # np.matmul, which matters at small B
     for row in out:                                 # row: the (B, H) view out[t], made once per step
-        matmul(prev, W_hh_T, out=tmp)
+        dot(prev, W_hh_T, out=tmp)
         add(row, tmp, out=row)
         act(row)
         prev = row

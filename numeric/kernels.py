@@ -24,20 +24,18 @@ def _sigmoid_(a: np.ndarray) -> None:
     np.divide(num, a, out=a)
 
 
-def _tanh_deriv_mul_(g: np.ndarray, h: np.ndarray, tmp: np.ndarray) -> None:
-    np.multiply(h, h, out=tmp)
-    np.subtract(1.0, tmp, out=tmp)
-    g *= tmp
+def _tanh_deriv(h: np.ndarray, out: np.ndarray) -> None:
+    np.multiply(h, h, out=out)
+    np.subtract(1.0, out, out=out)                 # 1 - h²
 
 
-def _sigmoid_deriv_mul_(g: np.ndarray, h: np.ndarray, tmp: np.ndarray) -> None:
-    np.subtract(1.0, h, out=tmp)
-    tmp *= h
-    g *= tmp
+def _sigmoid_deriv(h: np.ndarray, out: np.ndarray) -> None:
+    np.subtract(1.0, h, out=out)
+    out *= h                                       # h (1 - h)
 
 
-def _relu_deriv_mul_(g: np.ndarray, h: np.ndarray, tmp: np.ndarray) -> None:
-    g *= h > 0  # f'(0) = 0 by convention, here and in derive/
+def _relu_deriv(h: np.ndarray, out: np.ndarray) -> None:
+    np.greater(h, 0, out=out)                      # f'(0) = 0 by convention, here and in derive/
 
 
 ACTIVATE: dict[str, Callable[[np.ndarray], None]] = {
@@ -47,11 +45,29 @@ ACTIVATE: dict[str, Callable[[np.ndarray], None]] = {
     "identity": lambda a: None,
 }
 
+# f'(a) written from h = f(a) into ``out`` (same shape); None where f' = 1 (nothing to multiply).
+DERIV: dict[str, Callable[[np.ndarray, np.ndarray], None] | None] = {
+    "tanh":     _tanh_deriv,
+    "sigmoid":  _sigmoid_deriv,
+    "relu":     _relu_deriv,
+    "identity": None,
+}
+
+
+def _deriv_mul(name: str) -> Callable[[np.ndarray, np.ndarray, np.ndarray], None]:
+    deriv = DERIV[name]
+    if deriv is None:
+        return lambda g, h, tmp: None
+
+    def mul(g: np.ndarray, h: np.ndarray, tmp: np.ndarray) -> None:
+        deriv(h, tmp)
+        g *= tmp
+    return mul
+
+
+# g *= f'(a), f' written from h into the temporary ``tmp`` (same shape as g and h).
 DERIV_MUL: dict[str, Callable[[np.ndarray, np.ndarray, np.ndarray], None]] = {
-    "tanh":     _tanh_deriv_mul_,
-    "sigmoid":  _sigmoid_deriv_mul_,
-    "relu":     _relu_deriv_mul_,
-    "identity": lambda g, h, tmp: None,
+    name: _deriv_mul(name) for name in DERIV
 }
 
 
@@ -65,14 +81,16 @@ def loss_and_grad_(loss: str, o: np.ndarray, y: np.ndarray, w: np.ndarray | None
     """
     if loss == "cross_entropy":
         # log-sum-exp: shift by the max so exp never overflows.
-        oy = np.take_along_axis(o, y[..., None], axis=-1)[..., 0]
+        n, B = y.shape
+        at_y = (np.arange(n)[:, None], np.arange(B), y)     # o[at_y]: o_t[y_t] per (step, sequence)
+        oy = o[at_y]
         m = o.max(axis=-1, keepdims=True)
         o -= m
         np.exp(o, out=o)
         s = o.sum(axis=-1, keepdims=True)
         per = np.log(s[..., 0]) + m[..., 0] - oy           # (n, B)
         o /= s                                              # softmax p
-        np.put_along_axis(o, y[..., None], np.take_along_axis(o, y[..., None], -1) - 1.0, -1)
+        o[at_y] -= 1.0                                      # p - onehot(y)
         factor = 1.0
     else:
         o -= y
