@@ -23,3 +23,11 @@ def test_cli_help_does_not_import_sympy():
             "assert 'sympy' not in sys.modules\n")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
+
+
+def test_derive_exposes_the_issue_spelling_lazily():
+    code = ("import sys, derive\nassert 'sympy' not in sys.modules\n"
+            "u = derive.unroll(2)\nassert 'sympy' in sys.modules\n"
+            "assert derive.derive_bptt(u).gradients['W_hh'].compact is not None\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
