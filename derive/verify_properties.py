@@ -1,13 +1,13 @@
 """The properties of ``bptt verify``: what is drawn, what is measured, and the tolerance.
 
-Every route pair is compared with ``numeric.compare.roundoff_error``: the largest, over the
-result's arrays, of ‖a − b‖ divided by the array's running-error magnitude (every sum of the
-computation replaced by the sum of absolute values of its terms). A correct float64 route
-differs from another by at most ~n·ε in that measure, n the longest chain of operations
-(~T(D + H + V) <= 6·10 = 60 here): 60 · 2.2e-16 ≈ 1.3e-14. ROUNDOFF = 1e-13 leaves a factor
-~7 over that, and ~300 over the largest value seen in 3 x 3000 draws of every regime
-(3.4e-16). A wrong gradient scores ~1 (tests/test_routes_agree.py checks that the measure
-catches deliberately broken gradients).
+Every exact route pair is compared with ``numeric.compare.roundoff_error``: the largest, over
+the result's arrays, of ‖a − b‖ divided by the array's first-order rounding-error bound
+(numeric/compare.py: what ε·E_X a computation rounded at every operation can be off by). A
+correct float64 route differs from another by at most ~n·ε in that measure, n the longest
+chain of operations (~T(D + H + V) <= 6·10 = 60 here): 60 · 2.2e-16 ≈ 1.3e-14. ROUNDOFF =
+1e-13 leaves a factor ~7 over that and ~250 over the largest value seen in 3000 draws of
+every weight regime per route (4e-16). A wrong gradient scores ~1: tests/test_routes_agree.py
+checks that a 1e-3 relative error in one entry scores above 1e-10.
 """
 
 from __future__ import annotations
@@ -56,14 +56,14 @@ def generated(p: Problem):
     return load(p.activation, p.loss).bptt
 
 
-def _pair(route: Callable[..., BPTTResult], *, truncated: bool = True) -> Callable[[Problem], float]:
+def pair_error(route: Callable[..., BPTTResult], *, truncated: bool = True) -> Callable[[Problem], float]:
     def measure(p: Problem) -> float:
         kw = p.kwargs(truncation=truncated)
         return roundoff_error(bptt(**kw), route(p)(**kw), magnitudes(**kw))[0]
     return measure
 
 
-def _fd(p: Problem) -> float:
+def fd_error(p: Problem) -> float:
     """gradcheck's error, with its noise floor taken from L's running-error magnitude.
 
     Each difference quotient carries the rounding error of two loss evaluations over 2·eps,
@@ -78,7 +78,7 @@ def _fd(p: Problem) -> float:
     return gradcheck(**kw, eps=eps, rtol=FD_RTOL, atol=atol).max_rel_error
 
 
-def _fd_problems() -> st.SearchStrategy[Problem]:
+def fd_problems() -> st.SearchStrategy[Problem]:
     """The regimes where central differences resolve 1e-7 with room to spare.
 
     Their truncation error eps²·|∂³L|/6 grows with the curvature: at the saturating scale
@@ -90,22 +90,22 @@ def _fd_problems() -> st.SearchStrategy[Problem]:
     return problems(regime=["small", "moderate", "contracting", "exploding"], h0=None, loss_weights=None)
 
 
-def _with_truncation(strategy, choose) -> st.SearchStrategy:
+def with_truncation(strategy, choose) -> st.SearchStrategy:
     """Problems with their truncation replaced by one drawn from ``choose(T)``."""
     return strategy.flatmap(lambda p: choose(p.dims.T).map(lambda tr: p.replace(truncation=tr)))
 
 
-def _k2_at_least_T(T: int) -> st.SearchStrategy[Truncation]:
+def k2_at_least_T(T: int) -> st.SearchStrategy[Truncation]:
     return st.integers(1, T + 1).flatmap(
         lambda k1: st.integers(max(k1, T), T + 1).map(lambda k2: Truncation(k1, k2)))
 
 
-def _k2_equals_full(p: Problem) -> float:
+def k2_equals_full(p: Problem) -> float:
     kw = p.kwargs(truncation=False)
     return roundoff_error(bptt(**kw, truncation=p.truncation), bptt(**kw), magnitudes(**kw))[0]
 
 
-def _batch_sum(p: Problem) -> float:
+def batch_sum_error(p: Problem) -> float:
     kw = p.kwargs()
     whole = bptt(**kw)
     parts = [bptt(**p.sequence(b).kwargs()) for b in range(p.dims.B)]
@@ -117,7 +117,7 @@ def _batch_sum(p: Problem) -> float:
     return roundoff_error(whole, summed, magnitudes(**kw))[0]
 
 
-def _bound_ratio(p: Problem) -> float:
+def bound_ratio(p: Problem) -> float:
     from numeric.truncation_bound import truncation_bound
 
     kw = p.kwargs(truncation=False)
@@ -131,7 +131,7 @@ def _bound_ratio(p: Problem) -> float:
     return worst
 
 
-def _jacobian_ratio(p: Problem) -> float:
+def jacobian_ratio(p: Problem) -> float:
     """max over sequences and 0 <= k < t <= T of ‖∂h_t/∂h_k‖₂ / ρ^(t−k) (in logs: ρ may be ~0)."""
     from numeric.jacobians import jacobian_product, step_jacobians
 
@@ -148,7 +148,7 @@ def _jacobian_ratio(p: Problem) -> float:
     return worst
 
 
-def _dropped_values_error(p: Problem) -> float:
+def dropped_values_error(p: Problem) -> float:
     from .verify_symbolic import dropped_values
 
     kw = p.kwargs(truncation=False)
@@ -159,14 +159,14 @@ def _dropped_values_error(p: Problem) -> float:
     return max(errors)
 
 
-def _symbolic(p: Problem) -> float:
+def symbolic_error(p: Problem) -> float:
     from .evaluate import evaluate_problem
 
     kw = p.kwargs()
     return roundoff_error(bptt(**kw), evaluate_problem(**kw), magnitudes(**kw))[0]
 
 
-def _symbolic_cases() -> st.SearchStrategy:
+def symbolic_cases() -> st.SearchStrategy:
     from .verify_symbolic import SymbolicCase
 
     sizes = st.sampled_from([(1, 1), (1, 2), (2, 1)])        # (H, V): keeps the exact check quick
@@ -177,12 +177,12 @@ def _symbolic_cases() -> st.SearchStrategy:
         sizes, names, truncations(T, dropping=True)))
 
 
-def _dropped_exact(case) -> float:
+def dropped_exact(case) -> float:
     from .verify_symbolic import dropped_residual
     return float(dropped_residual(case))
 
 
-def _unrolled_cases() -> st.SearchStrategy:
+def unrolled_cases() -> st.SearchStrategy:
     from .codegen_unrolled import UnrolledTarget
 
     targets = [UnrolledTarget(3, 2, 2, 2, "tanh", "half_sse"),
@@ -200,7 +200,7 @@ def _unrolled_cases() -> st.SearchStrategy:
     return st.sampled_from(targets).flatmap(for_target)
 
 
-def _unrolled(case) -> float:
+def unrolled_error(case) -> float:
     from .codegen_unrolled import load_unrolled
 
     target, p = case
@@ -208,54 +208,54 @@ def _unrolled(case) -> float:
     return roundoff_error(bptt(**kw), load_unrolled(target).bptt(**kw), magnitudes(**kw))[0]
 
 
-def _anything(**kw) -> Callable[[], st.SearchStrategy]:
+def anything(**kw) -> Callable[[], st.SearchStrategy]:
     return lambda: problems(regime=ALL, h0=None, loss_weights=None, **kw)
 
 
 PROPERTIES: tuple[Property, ...] = (
     Property("engine = generated code", "numeric.bptt vs numeric.generated (full + truncated)",
-             "roundoff", ROUNDOFF, _anything(truncation=True), _pair(generated)),
+             "roundoff", ROUNDOFF, anything(truncation=True), pair_error(generated)),
     Property("engine = generated code (float32)", "both in float32 vs float64 magnitudes",
              "roundoff", ROUNDOFF32,
              lambda: problems(regime=ALL, h0=None, loss_weights=None, truncation=True, dtype=np.float32),
-             _pair(generated)),
+             pair_error(generated)),
     Property("engine = RTRL", "numeric.bptt vs numeric.rtrl (forward mode)", "roundoff", ROUNDOFF,
-             _anything(), _pair(lambda p: rtrl, truncated=False)),
+             anything(), pair_error(lambda p: rtrl, truncated=False)),
     Property("engine = naive loop", "numeric.bptt vs numeric.naive_bptt", "roundoff", ROUNDOFF,
-             _anything(), _pair(lambda p: naive_bptt, truncated=False)),
+             anything(), pair_error(lambda p: naive_bptt, truncated=False)),
     Property("engine = finite differences", "numeric.gradcheck (central, eps 1e-6)", "fd-rel", FD_RTOL,
-             _fd_problems, _fd),
+             fd_problems, fd_error),
     Property("engine = symbolic derivation", "derive.evaluate_problem (30 digits), T <= 4",
              "roundoff", ROUNDOFF,
              lambda: symbolic_problems(regime=ALL, h0=None, loss_weights=None, truncation=True),
-             _symbolic, kind="symbolic"),
+             symbolic_error, kind="symbolic"),
     Property("engine = straight-line code", "bptt generate --unrolled (fixed T, sizes)", "roundoff",
-             ROUNDOFF, _unrolled_cases, _unrolled, kind="unrolled"),
+             ROUNDOFF, unrolled_cases, unrolled_error, kind="unrolled"),
     Property("truncated = windowed definition", "numeric.bptt vs numeric.windowed_bptt", "roundoff",
-             ROUNDOFF, _anything(truncation=True), _pair(lambda p: windowed_bptt)),
+             ROUNDOFF, anything(truncation=True), pair_error(lambda p: windowed_bptt)),
     Property("k2 >= T: truncated = full", "numeric.bptt, Truncation(k1, k2 >= T) vs None",
-             "roundoff", ROUNDOFF, lambda: _with_truncation(_anything()(), _k2_at_least_T), _k2_equals_full),
+             "roundoff", ROUNDOFF, lambda: with_truncation(anything()(), k2_at_least_T), k2_equals_full),
     Property("full - truncated = dropped terms", "derive: exactly zero, T <= 4 (symbolic)",
-             "nonzero", 0.0, _symbolic_cases, _dropped_exact, kind="symbolic"),
+             "nonzero", 0.0, symbolic_cases, dropped_exact, kind="symbolic"),
     Property("full - truncated = dropped (values)", "engine difference vs symbolic dropped terms",
              "roundoff", ROUNDOFF,
-             lambda: _with_truncation(symbolic_problems(min_T=2, batched=False, regime=ALL, h0=None,
+             lambda: with_truncation(symbolic_problems(min_T=2, batched=False, regime=ALL, h0=None,
                                                         loss_weights=None),
                                       lambda T: truncations(T, dropping=True)),
-             _dropped_values_error, kind="symbolic"),
+             dropped_values_error, kind="symbolic"),
     Property("truncation error <= bound", "C·ρ^(k2-k1+1)/(1-ρ) when ρ < 1 (docs/truncation-bound.md)",
              "ratio", BOUND,
-             lambda: _with_truncation(problems(dims_strategy=dims(min_T=2, max_T=8), rho=st.floats(0, 0.99),
+             lambda: with_truncation(problems(dims_strategy=dims(min_T=2, max_T=8), rho=st.floats(0, 0.99),
                                                h0=None, loss_weights=None),
                                       lambda T: truncations(T, dropping=True)),
-             _bound_ratio),
+             bound_ratio),
     Property("Jacobian product <= (γ‖W_hh‖)^(t-k)", "numeric.jacobians, every 0 <= k < t <= T", "ratio",
-             BOUND + 1e-12, _anything(), _jacobian_ratio),
+             BOUND + 1e-12, anything(), jacobian_ratio),
     Property("batch = sum over sequences", "numeric.bptt on (T, B, D) vs B runs", "roundoff", ROUNDOFF,
              lambda: problems(dims_strategy=dims(batched=True), regime=ALL, h0=None, loss_weights=None,
-                              truncation=True), _batch_sum),
+                              truncation=True), batch_sum_error),
     Property("W_hh = 0: truncated = full", "numeric.bptt with any truncation", "roundoff", ROUNDOFF,
-             lambda: problems(w_hh_norm=0.0, h0=None, loss_weights=None, truncation=True), _k2_equals_full),
+             lambda: problems(w_hh_norm=0.0, h0=None, loss_weights=None, truncation=True), k2_equals_full),
 )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 MEASURES = {
-    "roundoff": "‖a − b‖ / running-error magnitude (numeric/compare.py)",
+    "roundoff": "‖a − b‖ / first-order rounding-error bound of the computation (numeric/compare.py)",
     "fd-rel": "gradcheck norm-wise relative error vs central differences",
     "ratio": "measured / bound",
     "nonzero": "gradient entries not identically zero",

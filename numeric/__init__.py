@@ -40,3 +40,11 @@ from .testing import assert_bptt_correct
 
 __all__ += ["check_implementation", "RNNBackward", "RowGrads", "rnn_backward", "rnn_backward_rows",
             "assert_bptt_correct"]
+
+from .compare import magnitudes, relative_error, roundoff_error
+from .rtrl import rtrl
+from .truncation_bound import TruncationBound, truncation_bound
+from .windowed import windowed_bptt
+
+__all__ += ["magnitudes", "relative_error", "roundoff_error", "rtrl", "TruncationBound", "truncation_bound",
+            "windowed_bptt"]
