@@ -99,7 +99,8 @@ def step_formulas(activation: str, loss: str) -> list[Formula]:
     a, o = preactivation(), output()
     recurrent, inputs = _split(a, h_prev)
     f = act.value(SYMPY_NS, a_)
-    dadh = sp.piecewise_fold(dh_ * act.deriv(SYMPY_NS, h_))
+    fprime = sp.sympify(act.deriv(SYMPY_NS, h_))
+    dadh = sp.piecewise_fold(dh_ * fprime)
     # factor_terms undoes SymPy's auto-distribution (2*(o - y) -> 2*o - 2*y) so cse can share o - y
     loss_value, loss_grad = (sp.factor_terms(e) for e in (rule.value(ROW_NS, o_, y_), rule.grad(ROW_NS, o_, y_)))
     temps, (loss_value, loss_grad) = sp.cse([loss_value, loss_grad],
@@ -120,6 +121,8 @@ def step_formulas(activation: str, loss: str) -> list[Formula]:
                 tuple(temps)),
         Formula("grad_h_from_o", ("do", "W_hy"), (_vjp(o, do, hs),),
                 "∂L/∂h_t through o_t: do (N, V) -> (N, H)."),
+        Formula("activation_deriv", ("h",), (fprime,),
+                "f'(a) written from h = f(a), elementwise; any shape (the δ update's factor)."),
         Formula("grad_a", ("dh", "h"), (dadh,),
                 "da_t = dh_t ⊙ f'(a_t), f' written from h_t = f(a_t): (B, H) -> (B, H)."),
         Formula("grad_h_prev", ("da", "W_hh"), (_vjp(a, da, h_prev),),

@@ -1,7 +1,7 @@
 """The loop skeleton of a generated BPTT module (the part that is a template, not a formula).
 
 The skeleton holds no derivative formula: it calls the functions SymPy printed above it
-(``activation``, ``grad_a``, ``grad_h_prev``, ``grad_W_hh`` ...) in the schedule of
+(``activation``, ``activation_deriv``, ``grad_h_prev``, ``grad_W_hh`` ...) in the schedule of
 ``numeric.bptt``: every input projected by one GEMM, the δ recursion stepped backwards
 over each update-point window, every weight gradient one GEMM over the window's stacked
 steps. ``{...}`` fields are filled by ``derive.codegen.generate_source``.
@@ -84,6 +84,7 @@ def _window(params, xs, hs, y, weights, scale, losses, start, dxs):
         per, do = per * scale, do * scale
     dh_o = grad_h_from_o(do.reshape(m * B, V), params.W_hy).reshape(m, B, H)
     i0, n = l1 - start, l2 - start + 1          # loss rows inside the window; its length
+    fprime = numpy.broadcast_to(activation_deriv(hs[start:l2 + 1]), (n, B, H))  # f'(a_t), all steps
     da = numpy.empty((n, B, H), params.dtype)
     dh = dh_o[m - 1]
     for i in range(n - 1, -1, -1):              # docs/derivation.md: the δ recursion
@@ -91,7 +92,7 @@ def _window(params, xs, hs, y, weights, scale, losses, start, dxs):
             dh = grad_h_prev(da[i + 1], params.W_hh)
             if i >= i0:
                 dh += dh_o[i - i0]
-        da[i] = grad_a(dh, hs[start + i])
+        numpy.multiply(dh, fprime[i], out=da[i])   # = grad_a(dh, h), the δ update
     da2 = da.reshape(n * B, H)
     grads = Params(
         W_xh=grad_W_xh(da2, xs[start - 1:l2].reshape(n * B, -1)),
@@ -179,11 +180,15 @@ def bptt(params, xs, targets, *, h0=None, activation="{activation}", loss="{loss
 
 STATES_LOOP = """\
     for t in range(T):
-        hs[t + 1] = activation(xw[t] + recurrent_projection(hs[t], params.W_hh))"""
+        a = xw[t]
+        a += recurrent_projection(hs[t], params.W_hh)
+        hs[t + 1] = activation(a)"""
 
 # f evaluates exp(-a): for very negative a it overflows to inf and 1/(1 + inf) = 0 is the
 # right limit, so the overflow warning is silenced (never the result changed).
 STATES_LOOP_EXP = """\
     with numpy.errstate(over="ignore"):         # exp(-a) -> inf gives f = 0, the right limit
         for t in range(T):
-            hs[t + 1] = activation(xw[t] + recurrent_projection(hs[t], params.W_hh))"""
+            a = xw[t]
+            a += recurrent_projection(hs[t], params.W_hh)
+            hs[t + 1] = activation(a)"""

@@ -68,6 +68,11 @@ def grad_h_from_o(do, W_hy):
     return do @ W_hy
 
 
+def activation_deriv(h):
+    """f'(a) written from h = f(a), elementwise; any shape (the δ update's factor)."""
+    return 1 - h**2
+
+
 def grad_a(dh, h):
     """da_t = dh_t ⊙ f'(a_t), f' written from h_t = f(a_t): (B, H) -> (B, H)."""
     return dh*(1 - h**2)
@@ -128,7 +133,9 @@ def _states(params, xs, h0):
     hs = numpy.empty((T + 1, B, H), params.dtype)
     hs[0] = h0
     for t in range(T):
-        hs[t + 1] = activation(xw[t] + recurrent_projection(hs[t], params.W_hh))
+        a = xw[t]
+        a += recurrent_projection(hs[t], params.W_hh)
+        hs[t + 1] = activation(a)
     return hs
 
 
@@ -151,6 +158,7 @@ def _window(params, xs, hs, y, weights, scale, losses, start, dxs):
         per, do = per * scale, do * scale
     dh_o = grad_h_from_o(do.reshape(m * B, V), params.W_hy).reshape(m, B, H)
     i0, n = l1 - start, l2 - start + 1          # loss rows inside the window; its length
+    fprime = numpy.broadcast_to(activation_deriv(hs[start:l2 + 1]), (n, B, H))  # f'(a_t), all steps
     da = numpy.empty((n, B, H), params.dtype)
     dh = dh_o[m - 1]
     for i in range(n - 1, -1, -1):              # docs/derivation.md: the δ recursion
@@ -158,7 +166,7 @@ def _window(params, xs, hs, y, weights, scale, losses, start, dxs):
             dh = grad_h_prev(da[i + 1], params.W_hh)
             if i >= i0:
                 dh += dh_o[i - i0]
-        da[i] = grad_a(dh, hs[start + i])
+        numpy.multiply(dh, fprime[i], out=da[i])   # = grad_a(dh, h), the δ update
     da2 = da.reshape(n * B, H)
     grads = Params(
         W_xh=grad_W_xh(da2, xs[start - 1:l2].reshape(n * B, -1)),
