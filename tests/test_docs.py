@@ -5,7 +5,8 @@ What runs, page by page, in document order, in a fresh working directory per pag
 - every ```python block (the blocks of one page share one namespace, so later blocks may use
   earlier names; a block of ``>>>`` lines is run as a doctest);
 - every line of a ```console / ```bash / ```sh / ```shell block that starts with ``$ bptt `` or
-  ``$ uv run bptt ``, in-process through ``derive.cli.main``. The command must exit with the
+  ``$ uv run bptt `` (in a bash/sh/shell block without any ``$`` prompt, every line starting with
+  ``bptt `` or ``uv run bptt ``), in-process through ``derive.cli.main``. The command must exit with the
   status the page implies: 2 when its output shows ``bptt <cmd>: error: ...``, the number printed
   by a following ``$ echo $?`` line, or the block's ``<!-- exit: N -->`` marker; 0 otherwise. The
   output shown under the command must be what the command prints: its lines, in order (a ``...``
@@ -54,6 +55,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 PAGES = sorted(DOCS.glob("*.md")) + [ROOT / "README.md"]
 SHELL_LANGS = {"console", "bash", "sh", "shell", "shell-session"}
+SCRIPT_LANGS = {"bash", "sh", "shell"}     # may hold bare commands, without a `$ ` prompt
 MARKER = re.compile(r"^\s*<!--\s*(no-test|slow|output-varies|exit|file)\s*:\s*(.*?)\s*-->\s*$")
 FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})\s*(?P<lang>[\w+-]*)")
 PROMPT = re.compile(r"^\$ (?:uv run )?bptt(?: |$)")
@@ -138,6 +140,14 @@ def parse_commands(block: Block) -> list[Command]:
     """The `$ bptt ...` commands of a shell block with the output shown under each."""
     cmds: list[Command] = []
     current: Command | None = None
+    if block.lang in SCRIPT_LANGS and not any(line.startswith("$ ") for line in block.body):
+        # a script block without prompts: every line is a command (no output shown); the
+        # `bptt ...` / `uv run bptt ...` ones are run
+        body, continued = [], False
+        for x in block.body:
+            body.append(f"$ {x}" if x.strip() and not continued else x)
+            continued = x.endswith("\\")
+        block = dataclasses.replace(block, body=body)
     i = 0
     while i < len(block.body):
         line, lineno = block.body[i], block.line + 1 + i
