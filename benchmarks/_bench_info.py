@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import platform
 import sys
+import time
 
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS",
                "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
@@ -127,3 +128,39 @@ def report(cpus: list[int], versions: dict[str, str | None]) -> tuple[list[str],
     else:
         lines.append("OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE: not set")
     return lines, info
+
+
+def _busy_seconds() -> float | None:
+    """CPU seconds spent busy by all processes since boot (from /proc/stat), or None."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)       # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+class OthersCPU:
+    """The share of the machine's CPUs that *other* processes used since ``start()``.
+
+    Busy time of every process (/proc/stat) minus this process's own CPU time, over wall time
+    x CPUs. Near 0 %: the figures were measured on an otherwise idle machine.
+    """
+
+    def start(self) -> "OthersCPU":
+        self.t0, self.busy0, self.own0 = time.perf_counter(), _busy_seconds(), _own_seconds()
+        return self
+
+    def share(self) -> float | None:
+        busy = _busy_seconds()
+        if busy is None or self.busy0 is None:
+            return None
+        wall = time.perf_counter() - self.t0
+        others = (busy - self.busy0) - (_own_seconds() - self.own0)
+        return max(0.0, others) / (wall * (os.cpu_count() or 1))
+
+
+def _own_seconds() -> float:
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system

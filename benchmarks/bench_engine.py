@@ -51,127 +51,31 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [HERE, os.path.dirname(HERE)]       # the helpers, and this checkout's numeric/
 ARGS = parse_args() if __name__ == "__main__" else None
-if ARGS is not None:                      # before NumPy loads its BLAS
-    HERE = os.path.dirname(os.path.abspath(__file__))
-    sys.path[:0] = [HERE, os.path.dirname(HERE)]   # the helpers, and this checkout's numeric/
+if ARGS is not None:                               # before NumPy loads its BLAS
     from _bench_info import pin_threads
     CPUS = pin_threads(ARGS.threads)
 
 import json            # noqa: E402
 import time            # noqa: E402
-import tracemalloc     # noqa: E402
 from statistics import median   # noqa: E402
 
 import numpy as np     # noqa: E402
 
 import numeric         # noqa: E402
-from numeric import Params, Truncation, bptt, tbptt_segments   # noqa: E402
+from numeric import bptt                       # noqa: E402
 from numeric.reference import naive_bptt       # noqa: E402
 
-
-def flops(T: int, B: int, D: int, H: int, V: int) -> float:
-    """Forward + backward flops of one call: 6·T·B·(D·H + H² + H·V)."""
-    return 6.0 * T * B * (D * H + H * H + H * V)
-
-
-def problem(cfg, dtype, seed: int = 0):
-    """Params, xs (T, B, D) ~ N(0, 1), class targets (T, B), h0 (B, H) ~ N(0, 0.1²).
-
-    Weights have PyTorch's nn.RNN spread (std 1/sqrt(3H), spectral radius of W_hh about
-    0.6), so gradients neither explode to inf in float32 over 1000 steps nor vanish at once.
-    """
-    T, B, D, H, V = cfg
-    rng = np.random.default_rng(seed)
-    params = Params.init(D, H, V, scale=(3 * H) ** -0.5, seed=seed, dtype=dtype)
-    xs = rng.standard_normal((T, B, D)).astype(dtype)
-    targets = rng.integers(0, V, size=(T, B))
-    h0 = (0.1 * rng.standard_normal((B, H))).astype(dtype)
-    return params, xs, targets, h0
-
-
-def time_interleaved(fns: dict, target_s: float, min_reps: int, max_reps: int, rounds: int = 5):
-    """Median seconds per call of each fn, measured in alternating blocks (same conditions)."""
-    reps = {}
-    for name, fn in fns.items():
-        fn()                                               # warm-up (caches, allocator, JIT)
-        t0 = time.perf_counter()
-        fn()
-        reps[name] = max(min_reps, min(max_reps, int(target_s / max(time.perf_counter() - t0, 1e-9))))
-    times = {name: [] for name in fns}
-    for r in range(rounds):
-        for name, fn in fns.items():
-            for _ in range(-(-reps[name] // rounds)):
-                t0 = time.perf_counter()
-                fn()
-                times[name].append(time.perf_counter() - t0)
-    return {name: median(ts) for name, ts in times.items()}, {n: len(t) for n, t in times.items()}
-
-
-def gemm_gflops(dtype, n: int = 1024, reps: int = 20) -> float:
-    """Median GFLOP/s of an n x n matmul (2 n^3 flops) with a preallocated output."""
-    rng = np.random.default_rng(1)
-    a, b = (rng.standard_normal((n, n)).astype(dtype) for _ in range(2))
-    c = np.empty_like(a)
-    for _ in range(3):
-        np.matmul(a, b, out=c)
-    ts = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        np.matmul(a, b, out=c)
-        ts.append(time.perf_counter() - t0)
-    return 2.0 * n**3 / median(ts) / 1e9
-
-
-def rel_err(engine_res, other: dict) -> float:
-    """Largest norm-wise relative difference over the loss and every gradient."""
-    mine = {"loss": np.asarray(engine_res.loss), "dh0": engine_res.dh0, "dxs": engine_res.dxs,
-            **engine_res.grads.as_dict()}
-    worst = 0.0
-    for k, a in mine.items():
-        b = np.asarray(other[k], dtype=np.float64)
-        a = np.asarray(a, dtype=np.float64)
-        worst = max(worst, float(np.linalg.norm(a - b) / max(np.linalg.norm(a), 1e-30)))
-    return worst
-
-
-def peak_bytes(fn) -> int:
-    """tracemalloc peak of fn() above what was allocated before it (inputs excluded)."""
-    tracemalloc.start()
-    try:
-        tracemalloc.reset_peak()
-        base = tracemalloc.get_traced_memory()[0]
-        res = fn()
-        peak = tracemalloc.get_traced_memory()[1] - base
-    finally:
-        tracemalloc.stop()
-    del res
-    return peak
-
-
-def memory_bounds(cfg, itemsize: int, k1: int, k2: int) -> tuple[int, int]:
-    """Issue 2's bounds, in bytes, for one full call and one streamed Truncation(k1, k2) pass.
-
-    Full: (2.25·T·B·H + 1.25·T·B·V)·itemsize + parameters + gradients + one step's
-    temporaries (3·B·H values), as in numeric.memory.engine_bound: room for the hidden
-    states, one buffer of step gradients and the logits / ∂L/∂o buffer, nothing T-sized more.
-    The T·B·D result ∂L/∂x is not given room of its own: the engine allocates it only after
-    the logits are freed. Truncated: the same with the window (k2 steps, k1 losses) for T.
-    """
-    T, B, D, H, V = cfg
-    fixed = (2 * (D * H + H * H + H + V * H + V) + 3 * B * H) * itemsize
-    full = int((2.25 * T * B * H + 1.25 * T * B * V) * itemsize) + fixed
-    window = int((2.25 * k2 * B * H + 1.25 * k1 * B * V) * itemsize) + fixed
-    return full, window
-
-
-def stream_segments(params, xs, targets, h0, k: int) -> None:
-    """A training loop's use of truncation: each Truncation(k, k) segment dropped before the next."""
-    for seg in tbptt_segments(params, xs, targets, Truncation(k, k), h0=h0):
-        del seg
+from _bench_measure import (flops, gemm_gflops, memory_bounds, peak_bytes, problem,  # noqa: E402
+                            rel_err, stream_segments, time_interleaved)
 
 
 def bench_config(cfg, dtype, args, baselines) -> dict:
+    from _bench_info import OthersCPU
+
+    watch = OthersCPU().start()
     T, B, D, H, V = cfg
     params, xs, targets, h0 = problem(cfg, dtype)
     fns = {"engine": lambda: bptt(params, xs, targets, h0=h0)}
@@ -198,6 +102,7 @@ def bench_config(cfg, dtype, args, baselines) -> dict:
     row["seconds"]["naive"] = median(ts) * B / nb
     row["naive_note"] = f"{nb} of {B} sequences x {B / nb:g}, {reps} call(s)"
     row["gflops"] = flops(*cfg) / med["engine"] / 1e9
+    row["others_cpu"] = watch.share()
 
     k = min(50, max(1, T // 4))
     full_bound, win_bound = memory_bounds(cfg, np.dtype(dtype).itemsize, k, k)
@@ -229,6 +134,8 @@ def fmt_row(row: dict, names: list[str]) -> str:
     mb = lambda b: b / 2**20  # noqa: E731
     cells.append(f"{mb(m['full_peak']):8.2f}/{mb(m['full_bound']):<8.2f}")
     cells.append(f"{mb(m['trunc_peak']):8.2f}/{mb(m['trunc_bound']):<8.2f}")
+    share = row.get("others_cpu")
+    cells.append(f"{'?' if share is None else f'{share:.0%}':>7}")
     return " ".join(cells)
 
 
@@ -273,14 +180,15 @@ def main(args: argparse.Namespace) -> int:
         baselines["torch"] = lambda *a: _torch_baseline.make_step(*a, threads=args.threads)
     if versions["jax"]:
         baselines["jax"] = _jax_baseline.make_step
+    run_watch = _bench_info.OthersCPU().start()
     lines, info = _bench_info.report(CPUS, versions)
     print("\n".join(lines))
     gemm = {name: gemm_gflops(dt, reps=5 if args.quick else 20)
             for name, dt in (("float32", np.float32), ("float64", np.float64))}
     print(f"GEMM 1024x1024 (np.matmul, median): float32 {gemm['float32']:.1f} GFLOP/s, "
           f"float64 {gemm['float64']:.1f} GFLOP/s")
-    print("timing  : median of interleaved calls (engine, torch, jax alternate in blocks);"
-          " forward+backward incl. dL/dxs and dL/dh0 for all")
+    print("timing  : median per call; engine, torch and jax alternate in blocks of calls (5 rounds, each "
+          "block after a 20 ms pause and an untimed call); forward+backward incl. dL/dxs and dL/dh0 for all")
     print(f"naive   : numeric.reference.naive_bptt on the first {args.naive_batch} sequence(s) of the "
           "batch, time scaled by B/N (linear in B)" + (", 1 call" if args.quick else ", median of 3"))
     print("memory  : tracemalloc peak / bound, MiB, inputs excluded: one full bptt() call; one pass of "
@@ -289,7 +197,7 @@ def main(args: argparse.Namespace) -> int:
     names = ["naive", *baselines]
     header = (f"{'config (T,B,D,H,V)':22} {'dtype':8} {'engine ms':>9} {'GFLOP/s':>7} "
               + " ".join(f"{n + ' ms':>10} {'ratio':>7}" for n in names)
-              + f" {'full MiB/bound':>17} {'trunc MiB/bound':>17}")
+              + f" {'full MiB/bound':>17} {'trunc MiB/bound':>17} {'others':>7}")
     print(header)
     print("-" * len(header))
     dtypes = ["float32", "float64"] if args.dtype == "both" else [args.dtype]
@@ -300,6 +208,8 @@ def main(args: argparse.Namespace) -> int:
             rows.append(row)
             print(fmt_row(row, names), flush=True)
     print("\nratio = that implementation's time / the engine's (above 1: the engine is faster)")
+    print("others = share of the CPUs used by other processes while that row was measured "
+          "(near 0 %: an idle machine; above a few %, the times are disturbed)")
     print("agreement with the engine (max norm-wise relative difference of loss and all gradients):")
     for r in rows:
         print(f"  {tuple(r['config'])} {r['dtype']}: "
@@ -311,7 +221,14 @@ def main(args: argparse.Namespace) -> int:
     print("\ntargets (issue 2, section 4):")
     for text, ok in targets:
         print(f"  [{'met' if ok else 'NOT met'}] {text}")
-    print(f"\n{_bench_info.load_text()} (at the end of the run)")
+    for name in ("torch", "jax"):
+        if name not in baselines:
+            print(f"  [not checked] the {name} targets: {name} is not installed (or --no-{name})")
+    if not g:
+        print(f"  [not checked] the GEMM-share target: {GEMM_CONFIG} float32 was not run")
+    share = run_watch.share()
+    print(f"\n{_bench_info.load_text()} (at the end of the run); other processes used "
+          + ("?" if share is None else f"{share:.0%}") + " of the CPUs during the run")
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"info": info, "gemm_gflops": gemm, "rows": rows,
@@ -329,7 +246,14 @@ def _version_of(dist: str) -> str | None:
 
 
 def _toolkit_version() -> str:
-    return _version_of("bptt-toolkit") or getattr(numeric, "__version__", "unknown")
+    """The installed distribution's version, else this checkout's pyproject.toml version."""
+    import tomllib
+    try:
+        with open(os.path.join(os.path.dirname(HERE), "pyproject.toml"), "rb") as f:
+            checkout = tomllib.load(f)["project"]["version"]
+    except (OSError, KeyError, ValueError):
+        checkout = None
+    return _version_of("bptt-toolkit") or (f"{checkout} (checkout)" if checkout else "unknown")
 
 
 if __name__ == "__main__":
