@@ -22,7 +22,7 @@ from numeric.rules import ACTIVATIONS, LOSSES
 
 from . import codegen_template as template
 from .codegen_formulas import Formula, step_formulas
-from .codegen_printer import print_expr
+from .codegen_printer import print_accumulate, print_expr, takes_out
 
 GENERATED_DIR = Path(__file__).resolve().parent.parent / "numeric" / "generated"
 
@@ -56,10 +56,16 @@ def all_targets() -> list[Target]:
 def render_function(f: Formula) -> str:
     """One printed formula as a Python function with a docstring."""
     doc = textwrap.indent(f.doc, "    ").lstrip()
-    lines = [f"def {f.name}({', '.join(f.args)}):", f'    """{doc}"""' if "\n" not in f.doc
+    buffered = len(f.outputs) == 1 and takes_out(f.outputs[0])
+    args = f.args + (("out=None",) if buffered else ())
+    lines = [f"def {f.name}({', '.join(args)}):", f'    """{doc}"""' if "\n" not in f.doc
              else f'    """{doc}\n    """']
     lines += [f"    {print_expr(sym)} = {print_expr(expr)}" for sym, expr in f.temps]
-    lines.append(f"    return {', '.join(print_expr(e) for e in f.outputs)}")
+    if buffered:
+        # a product (plus terms): written into out (a caller's buffer, or a fresh array)
+        lines += [f"    {line}" for line in print_accumulate(f.outputs[0], "out")] + ["    return out"]
+    else:
+        lines.append(f"    return {', '.join(print_expr(e) for e in f.outputs)}")
     return "\n".join(lines)
 
 

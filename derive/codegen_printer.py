@@ -89,3 +89,30 @@ def _ordered_terms(expr: sp.MatAdd) -> list:
 def print_expr(expr) -> str:
     """One expression as NumPy source (fully qualified ``numpy.`` names)."""
     return BatchedNumPyPrinter().doprint(expr)
+
+
+def is_product(expr) -> bool:
+    """A product of exactly two matrices (no ones-vector): printable as numpy.matmul(A, B, out=...)."""
+    return (isinstance(expr, sp.MatMul) and len(expr.args) == 2
+            and not any(isinstance(a, sp.OneMatrix) for a in expr.args))
+
+
+def takes_out(expr) -> bool:
+    """Whether the printed function of ``expr`` gets an ``out=None`` buffer argument."""
+    return is_product(expr) or (isinstance(expr, sp.MatAdd) and len(expr.args) > 1
+                                and is_product(_ordered_terms(expr)[0]))
+
+
+def print_accumulate(expr, name: str) -> list[str]:
+    """A product, or a sum of matrix terms led by one, as statements that write into ``name``.
+
+    ``name = numpy.matmul(A, B, out=name)`` then ``name += t_i`` for the other terms: the
+    caller may pass a buffer (``out=``) and nothing else is allocated, as a careful
+    hand-written ``numpy.matmul(x, W.T, out=a); a += b`` does.
+    """
+    terms = _ordered_terms(expr) if isinstance(expr, sp.MatAdd) else [expr]
+    printer = BatchedNumPyPrinter()
+    A, B = terms[0].args
+    first = (f"{name} = {printer._module_format('numpy.matmul')}({printer.parenthesize(A, 60)}, "
+             f"{printer.parenthesize(B, 60)}, out={name})")
+    return [first] + [f"{name} += {printer.doprint(t)}" for t in terms[1:]]

@@ -58,9 +58,9 @@ def _states(params, xs, h0):
     """h_0..h_T, (T + 1, B, H): one GEMM for every input, then the recurrence step by step."""
     T, B, D = xs.shape
     H = params.hidden_size
-    xw = input_projection(xs.reshape(T * B, D), params.W_xh, params.b_h).reshape(T, B, H)
-    hs = numpy.empty((T + 1, B, H), params.dtype)
+    hs, W_hh = numpy.empty((T + 1, B, H), params.dtype), params.W_hh
     hs[0] = h0
+    input_projection(xs.reshape(T * B, D), params.W_xh, params.b_h, out=hs[1:].reshape(T * B, H))
 {states_loop}
     return hs
 
@@ -82,17 +82,14 @@ def _window(params, xs, hs, y, weights, scale, losses, start, dxs):
         do = do * weights[l1 - 1:l2, :, None]
     if scale != 1.0:
         per, do = per * scale, do * scale
-    dh_o = grad_h_from_o(do.reshape(m * B, V), params.W_hy).reshape(m, B, H)
     i0, n = l1 - start, l2 - start + 1          # loss rows inside the window; its length
-    fprime = numpy.broadcast_to(activation_deriv(hs[start:l2 + 1]), (n, B, H))  # f'(a_t), all steps
-    da = numpy.empty((n, B, H), params.dtype)
-    dh = dh_o[m - 1]
+    da, W_hh = numpy.empty((n, B, H), params.dtype), params.W_hh   # da: δ_t, then ∂L/∂a_t
+    da[:i0] = 0
+    grad_h_from_o(do.reshape(m * B, V), params.W_hy, out=da[i0:].reshape(m * B, H))   # ∂L_t/∂h_t
     for i in range(n - 1, -1, -1):              # docs/derivation.md: the δ recursion
         if i < n - 1:
-            dh = grad_h_prev(da[i + 1], params.W_hh)
-            if i >= i0:
-                dh += dh_o[i - i0]
-        numpy.multiply(dh, fprime[i], out=da[i])   # = grad_a(dh, h), the δ update
+            da[i] += grad_h_prev(da[i + 1], W_hh)   # δ_t = ∂L_t/∂h_t + (∂h_{{t+1}}/∂h_t)ᵀ δ_{{t+1}}
+        da[i] *= activation_deriv(hs[start + i])           # ∂L/∂a_t = δ_t ⊙ f'(a_t): grad_a(δ_t, h_t)
     da2 = da.reshape(n * B, H)
     grads = Params(
         W_xh=grad_W_xh(da2, xs[start - 1:l2].reshape(n * B, -1)),
@@ -180,8 +177,8 @@ def bptt(params, xs, targets, *, h0=None, activation="{activation}", loss="{loss
 
 STATES_LOOP = """\
     for t in range(T):
-        a = xw[t]
-        a += recurrent_projection(hs[t], params.W_hh)
+        a = hs[t + 1]                         # holds the input part of a_t
+        a += recurrent_projection(hs[t], W_hh)
         hs[t + 1] = activation(a)"""
 
 # f evaluates exp(-a): for very negative a it overflows to inf and 1/(1 + inf) = 0 is the
@@ -189,6 +186,6 @@ STATES_LOOP = """\
 STATES_LOOP_EXP = """\
     with numpy.errstate(over="ignore"):         # exp(-a) -> inf gives f = 0, the right limit
         for t in range(T):
-            a = xw[t]
-            a += recurrent_projection(hs[t], params.W_hh)
+            a = hs[t + 1]                         # holds the input part of a_t
+            a += recurrent_projection(hs[t], W_hh)
             hs[t + 1] = activation(a)"""

@@ -29,12 +29,14 @@ ONE_HOT_TARGETS = True  # cross_entropy: class indices become one-hot rows y
 
 # ---- formulas (printed by SymPy) ----------------------------------------------------------
 
-def input_projection(xs, W_xh, b_h):
+def input_projection(xs, W_xh, b_h, out=None):
     """The part of a_t that does not depend on h_{t-1}, for every step at once.
 
     xs (N, D) -> (N, H); N = T·B stacked rows.
     """
-    return xs @ W_xh.T + b_h
+    out = numpy.matmul(xs, W_xh.T, out=out)
+    out += b_h
+    return out
 
 
 def recurrent_projection(h_prev, W_hh):
@@ -47,9 +49,11 @@ def activation(a):
     return 1/(1 + numpy.exp(-a))
 
 
-def output(hs, W_hy, b_y):
+def output(hs, W_hy, b_y, out=None):
     """o_t = W_hy h_t + b_y for stacked states: hs (N, H) -> (N, V)."""
-    return hs @ W_hy.T + b_y
+    out = numpy.matmul(hs, W_hy.T, out=out)
+    out += b_y
+    return out
 
 
 def loss_and_grad_o(o, y):
@@ -63,9 +67,10 @@ def loss_and_grad_o(o, y):
     return _c0 + numpy.log(_c2) - numpy.sum(o*y, axis=-1, keepdims=True), _c1/_c2 - y
 
 
-def grad_h_from_o(do, W_hy):
+def grad_h_from_o(do, W_hy, out=None):
     """∂L/∂h_t through o_t: do (N, V) -> (N, H)."""
-    return do @ W_hy
+    out = numpy.matmul(do, W_hy, out=out)
+    return out
 
 
 def activation_deriv(h):
@@ -78,24 +83,28 @@ def grad_a(dh, h):
     return dh*h*(1 - h)
 
 
-def grad_h_prev(da, W_hh):
+def grad_h_prev(da, W_hh, out=None):
     """∂L/∂h_{t-1} through a_t (the δ recursion's Jacobian product): (B, H) -> (B, H)."""
-    return da @ W_hh
+    out = numpy.matmul(da, W_hh, out=out)
+    return out
 
 
-def grad_xs(da, W_xh):
+def grad_xs(da, W_xh, out=None):
     """∂L/∂x_t: da (N, H) -> (N, D)."""
-    return da @ W_xh
+    out = numpy.matmul(da, W_xh, out=out)
+    return out
 
 
-def grad_W_xh(da, xs):
+def grad_W_xh(da, xs, out=None):
     """Σ_t da_tᵀ x_t over stacked rows: da (N, H), xs (N, D) -> (H, D)."""
-    return da.T @ xs
+    out = numpy.matmul(da.T, xs, out=out)
+    return out
 
 
-def grad_W_hh(da, h_prev):
+def grad_W_hh(da, h_prev, out=None):
     """Σ_t da_tᵀ h_{t-1} over stacked rows: da (N, H), h_prev (N, H) -> (H, H)."""
-    return da.T @ h_prev
+    out = numpy.matmul(da.T, h_prev, out=out)
+    return out
 
 
 def grad_b_h(da):
@@ -103,9 +112,10 @@ def grad_b_h(da):
     return numpy.sum(da, axis=0)
 
 
-def grad_W_hy(do, hs):
+def grad_W_hy(do, hs, out=None):
     """Σ_t do_tᵀ h_t over stacked rows: do (N, V), hs (N, H) -> (V, H)."""
-    return do.T @ hs
+    out = numpy.matmul(do.T, hs, out=out)
+    return out
 
 
 def grad_b_y(do):
@@ -129,13 +139,13 @@ def _states(params, xs, h0):
     """h_0..h_T, (T + 1, B, H): one GEMM for every input, then the recurrence step by step."""
     T, B, D = xs.shape
     H = params.hidden_size
-    xw = input_projection(xs.reshape(T * B, D), params.W_xh, params.b_h).reshape(T, B, H)
-    hs = numpy.empty((T + 1, B, H), params.dtype)
+    hs, W_hh = numpy.empty((T + 1, B, H), params.dtype), params.W_hh
     hs[0] = h0
+    input_projection(xs.reshape(T * B, D), params.W_xh, params.b_h, out=hs[1:].reshape(T * B, H))
     with numpy.errstate(over="ignore"):         # exp(-a) -> inf gives f = 0, the right limit
         for t in range(T):
-            a = xw[t]
-            a += recurrent_projection(hs[t], params.W_hh)
+            a = hs[t + 1]                         # holds the input part of a_t
+            a += recurrent_projection(hs[t], W_hh)
             hs[t + 1] = activation(a)
     return hs
 
@@ -157,17 +167,14 @@ def _window(params, xs, hs, y, weights, scale, losses, start, dxs):
         do = do * weights[l1 - 1:l2, :, None]
     if scale != 1.0:
         per, do = per * scale, do * scale
-    dh_o = grad_h_from_o(do.reshape(m * B, V), params.W_hy).reshape(m, B, H)
     i0, n = l1 - start, l2 - start + 1          # loss rows inside the window; its length
-    fprime = numpy.broadcast_to(activation_deriv(hs[start:l2 + 1]), (n, B, H))  # f'(a_t), all steps
-    da = numpy.empty((n, B, H), params.dtype)
-    dh = dh_o[m - 1]
+    da, W_hh = numpy.empty((n, B, H), params.dtype), params.W_hh   # da: δ_t, then ∂L/∂a_t
+    da[:i0] = 0
+    grad_h_from_o(do.reshape(m * B, V), params.W_hy, out=da[i0:].reshape(m * B, H))   # ∂L_t/∂h_t
     for i in range(n - 1, -1, -1):              # docs/derivation.md: the δ recursion
         if i < n - 1:
-            dh = grad_h_prev(da[i + 1], params.W_hh)
-            if i >= i0:
-                dh += dh_o[i - i0]
-        numpy.multiply(dh, fprime[i], out=da[i])   # = grad_a(dh, h), the δ update
+            da[i] += grad_h_prev(da[i + 1], W_hh)   # δ_t = ∂L_t/∂h_t + (∂h_{t+1}/∂h_t)ᵀ δ_{t+1}
+        da[i] *= activation_deriv(hs[start + i])           # ∂L/∂a_t = δ_t ⊙ f'(a_t): grad_a(δ_t, h_t)
     da2 = da.reshape(n * B, H)
     grads = Params(
         W_xh=grad_W_xh(da2, xs[start - 1:l2].reshape(n * B, -1)),
