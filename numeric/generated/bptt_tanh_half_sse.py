@@ -170,8 +170,8 @@ def _window(params, xs, hs, y, weights, scale, losses, start, dxs):
     grad_h_from_o(do.reshape(m * B, V), params.W_hy, out=da[i0:].reshape(m * B, H))   # ∂L_t/∂h_t
     for i in range(n - 1, -1, -1):              # docs/derivation.md: the δ recursion
         if i < n - 1:
-            da[i] += grad_h_prev(da[i + 1], W_hh)   # δ_t = ∂L_t/∂h_t + (∂h_{t+1}/∂h_t)ᵀ δ_{t+1}
-        da[i] *= activation_deriv(hs[start + i])           # ∂L/∂a_t = δ_t ⊙ f'(a_t): grad_a(δ_t, h_t)
+            da[i] += grad_h_prev(da[i + 1], W_hh)  # δ_t = ∂L_t/∂h_t + (∂h_{t+1}/∂h_t)ᵀ δ_{t+1}
+        da[i] *= activation_deriv(hs[start + i])   # ∂L/∂a_t = δ_t ⊙ f'(a_t) = grad_a(δ_t, h_t)
     da2 = da.reshape(n * B, H)
     grads = Params(
         W_xh=grad_W_xh(da2, xs[start - 1:l2].reshape(n * B, -1)),
