@@ -9,7 +9,7 @@ from .analyze import add_weight_arguments, load_weights
 HELP = "write an article figure as PNG: tanh | decay | heatmap | memory | loss"
 DESCRIPTION = (
     "tanh: tanh and tanh' with the saturation regions shaded. decay: factor^n on a log scale with the "
-    "1 %% line and each crossing marked. heatmap: ‖∂L_t/∂h_k‖ (rows t, columns k) on a log colour scale. "
+    "1 % line and each crossing marked. heatmap: ‖∂L_t/∂h_k‖ (rows t, columns k) on a log colour scale. "
     "memory: memory against T, H and B, the article's two figures starred. loss: the training loss "
     "(of --model, or of a fresh default training run)."
 )
