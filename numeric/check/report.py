@@ -162,7 +162,8 @@ def _summary(r: CheckReport) -> str:
     cases = max((f.count for f in r.findings), default=0)
     if r.verdict == "correct":
         return (f"all {len(names)} quantities ({', '.join(names)}) agree with {REFERENCE[r.convention]} "
-                f"on every one of {cases} cases")
+                f"on every one of {cases} cases (the first input is run twice, before and after "
+                f"the others, to catch state carried between calls)")
     wrong = [n for n in r.wrong if n != ERROR]
     text = f"{len(wrong)} of {len(names)} quantities wrong: {', '.join(wrong) or '-'}; right: {', '.join(r.right) or '-'}"
     if ERROR in r.wrong:
