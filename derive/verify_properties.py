@@ -36,6 +36,7 @@ FD_RTOL = 1e-7         # gradcheck's own bar (numeric/gradcheck.py: ~1e-9 expect
 BOUND = 1.0            # a ratio error / bound
 ALL = sorted(WEIGHT_REGIMES)
 EPS64 = float(np.finfo(np.float64).eps)
+SYMBOLIC_LOSS_FLOOR = 1e-25   # absolute, per step and sequence: see symbolic_error
 
 
 @dataclass(frozen=True)
@@ -160,10 +161,20 @@ def dropped_values_error(p: Problem) -> float:
 
 
 def symbolic_error(p: Problem) -> float:
+    """The engine against the derivation evaluated at 30 significant digits.
+
+    The derivation writes cross-entropy as log Σ exp(o) − y·o, unshifted: at 30 digits
+    log(exp(o)) loses any |o| below ~1e-30 next to the 1 it is added to, so its loss carries an
+    absolute error up to ~1e-30 per step that the engine's bound (shifted log-sum-exp) does
+    not contain (seen: o = 1.3e-39, V = 1, where L is exactly 0). The loss's bound is widened
+    by 1e-25 per step for that; gradients are unaffected (softmax stays relative-accurate).
+    """
     from .evaluate import evaluate_problem
 
     kw = p.kwargs()
-    return roundoff_error(bptt(**kw), evaluate_problem(**kw), magnitudes(**kw))[0]
+    mag = dict(magnitudes(**kw))
+    mag["loss"] = mag["loss"] + SYMBOLIC_LOSS_FLOOR / EPS64 * p.dims.T * (p.dims.B or 1)
+    return roundoff_error(bptt(**kw), evaluate_problem(**kw), mag)[0]
 
 
 def symbolic_cases() -> st.SearchStrategy:
