@@ -127,16 +127,23 @@ def bound_ratio(p: Problem) -> float:
     worst = 0.0
     for name, b in bound.bounds.items():
         diff = float(np.linalg.norm(full[name] - trunc[name]))
-        slack = ROUNDOFF * float(np.linalg.norm(mag[name]))   # both sides' rounding
+        # both sides' rounding, and below the smallest normal float64 (2.2e-308) absolute rounding
+        slack = ROUNDOFF * float(np.linalg.norm(mag[name])) + 100 * float(np.finfo(np.float64).smallest_normal)
         worst = max(worst, 0.0 if diff == 0 else diff / (b + slack))
     return worst
 
 
 def jacobian_ratio(p: Problem) -> float:
-    """max over sequences and 0 <= k < t <= T of ‖∂h_t/∂h_k‖₂ / ρ^(t−k) (in logs: ρ may be ~0)."""
+    """max over sequences and 0 <= k < t <= T of ‖∂h_t/∂h_k‖₂ / (ρ^(t−k) + 100·tiny).
+
+    tiny = 2.2e-308, the smallest normal float64: a product that underflows into subnormals
+    keeps only a few bits (seen: W_hh = 1.3e-161, whose square is 1.8e-322 to 3 digits), so
+    below it the comparison is absolute.
+    """
     from numeric.jacobians import jacobian_product, step_jacobians
 
     log_rho = math.log(p.rho) if p.rho > 0 else -math.inf
+    floor = 100 * float(np.finfo(np.float64).smallest_normal)
     worst = 0.0
     for b in range(p.dims.B or 1):
         q = p if p.dims.B is None else p.sequence(b)
@@ -144,8 +151,8 @@ def jacobian_ratio(p: Problem) -> float:
         for k in range(p.dims.T):
             for t in range(k + 1, p.dims.T + 1):
                 norm = float(np.linalg.norm(jacobian_product(J, t, k), 2))
-                if norm > 0:
-                    worst = max(worst, math.exp(min(700.0, math.log(norm) - (t - k) * log_rho)))
+                bound = math.exp(max(-745.0, min(700.0, (t - k) * log_rho))) if p.rho > 0 else 0.0
+                worst = max(worst, norm / (bound + floor))
     return worst
 
 
