@@ -164,3 +164,18 @@ class OthersCPU:
 def _own_seconds() -> float:
     t = os.times()
     return t.user + t.system + t.children_user + t.children_system
+
+
+def wait_for_idle(idle_share: float, timeout_s: float, probe_s: float = 2.0) -> bool:
+    """Wait until the machine was at least ``idle_share`` idle over ``probe_s`` (True), or
+    ``timeout_s`` passed (False)."""
+    end = time.monotonic() + timeout_s
+    while time.monotonic() < end:
+        b0, t0 = _busy_seconds(), time.perf_counter()
+        time.sleep(probe_s)
+        b1 = _busy_seconds()
+        if b0 is None or b1 is None:
+            return False
+        if 1 - (b1 - b0) / ((time.perf_counter() - t0) * (os.cpu_count() or 1)) >= idle_share:
+            return True
+    return False

@@ -35,6 +35,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--naive-batch", type=int, default=2, metavar="N",
                     help="time the naive reference on the first N sequences of the batch and "
                          "scale by B/N (it is linear in B); default 2")
+    ap.add_argument("--max-others", type=float, metavar="PCT",
+                    help="on a shared machine: re-measure a row (up to --attempts times, after waiting "
+                         "up to 2 minutes for an idle moment) while other processes used more than "
+                         "PCT %% of the CPUs during it; the attempt least disturbed is kept")
+    ap.add_argument("--attempts", type=int, default=3, help="attempts per row with --max-others (3)")
     ap.add_argument("--no-torch", action="store_true", help="skip PyTorch even when installed")
     ap.add_argument("--no-jax", action="store_true", help="skip JAX even when installed")
     ap.add_argument("--json", metavar="PATH", help="also write every figure as JSON to PATH")
@@ -46,8 +51,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             ap.error(f"--configs takes T,B,D,H,V with five positive integers; got {text!r}")
         configs.append(tuple(int(p) for p in parts))
     args.configs = configs
-    if args.threads < 1 or args.naive_batch < 1:
-        ap.error("--threads and --naive-batch must be >= 1")
+    if args.threads < 1 or args.naive_batch < 1 or args.attempts < 1:
+        ap.error("--threads, --naive-batch and --attempts must be >= 1")
     return args
 
 
@@ -119,6 +124,22 @@ def _naive_dict(res) -> dict:
     return {"loss": res.loss, "dh0": res.dh0, "dxs": res.dxs, **res.grads.as_dict()}
 
 
+def measure_row(cfg, dtype, args, baselines) -> dict:
+    """bench_config, repeated under --max-others while other processes disturbed it."""
+    from _bench_info import wait_for_idle
+
+    best, n = None, args.attempts if args.max_others is not None else 1
+    for attempt in range(1, n + 1):
+        row = bench_config(cfg, dtype, args, baselines)
+        row["attempt"] = attempt
+        if best is None or (row["others_cpu"] or 0) < (best["others_cpu"] or 0):
+            best = row
+        if args.max_others is None or (best["others_cpu"] or 0) * 100 <= args.max_others or attempt == n:
+            break
+        wait_for_idle(0.95, timeout_s=120)
+    return best
+
+
 def fmt_row(row: dict, names: list[str]) -> str:
     T, B, D, H, V = row["config"]
     s = row["seconds"]
@@ -135,7 +156,10 @@ def fmt_row(row: dict, names: list[str]) -> str:
     cells.append(f"{mb(m['full_peak']):8.2f}/{mb(m['full_bound']):<8.2f}")
     cells.append(f"{mb(m['trunc_peak']):8.2f}/{mb(m['trunc_bound']):<8.2f}")
     share = row.get("others_cpu")
-    cells.append(f"{'?' if share is None else f'{share:.0%}':>7}")
+    text = "?" if share is None else f"{share:.0%}"
+    if row.get("attempt", 1) > 1:
+        text += f" #{row['attempt']}"                 # kept attempt under --max-others
+    cells.append(f"{text:>7}")
     return " ".join(cells)
 
 
@@ -204,12 +228,13 @@ def main(args: argparse.Namespace) -> int:
     rows = []
     for cfg in args.configs:
         for dt in dtypes:
-            row = bench_config(cfg, np.dtype(dt), args, baselines)
+            row = measure_row(cfg, np.dtype(dt), args, baselines)
             rows.append(row)
             print(fmt_row(row, names), flush=True)
     print("\nratio = that implementation's time / the engine's (above 1: the engine is faster)")
     print("others = share of the CPUs used by other processes while that row was measured "
-          "(near 0 %: an idle machine; above a few %, the times are disturbed)")
+          "(near 0 %: an idle machine; above a few %, the times are disturbed); #n: the attempt kept "
+          "under --max-others")
     print("agreement with the engine (max norm-wise relative difference of loss and all gradients):")
     for r in rows:
         print(f"  {tuple(r['config'])} {r['dtype']}: "
