@@ -66,8 +66,8 @@ def problem(cfg, dtype, seed: int = 0):
     return params, xs, targets, h0
 
 
-def time_alternating(fns: dict, repeats: int) -> dict[str, float]:
-    """Median seconds per call of each fn; the fns alternate, each after a pause and a warm call."""
+def time_alternating(fns: dict, repeats: int) -> dict[str, list[float]]:
+    """Seconds of each timed call of each fn; the fns alternate, each after a pause and a warm call."""
     times: dict[str, list[float]] = {name: [] for name in fns}
     for fn in fns.values():
         fn()
@@ -78,7 +78,7 @@ def time_alternating(fns: dict, repeats: int) -> dict[str, float]:
             t0 = time.perf_counter()
             fn()
             times[name].append(time.perf_counter() - t0)
-    return {name: median(ts) for name, ts in times.items()}
+    return times
 
 
 def main(args: argparse.Namespace) -> int:
@@ -87,19 +87,23 @@ def main(args: argparse.Namespace) -> int:
     load1 = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"numeric.bptt vs numeric.generated.bptt_tanh_cross_entropy: full BPTT, median of {args.repeats} "
           f"calls, {args.threads} thread(s), load average {load1:.2f}")
-    print(f"{'(T, B, D, H, V)':<24} {'dtype':<8} {'engine ms':>10} {'generated ms':>13} {'ratio':>6} {'rel diff':>9}")
-    worst = 0.0
+    print("ratio: of the medians; min ratio: of the fastest calls (robust when other processes share the CPUs)")
+    print(f"{'(T, B, D, H, V)':<24} {'dtype':<8} {'engine ms':>10} {'generated ms':>13} {'ratio':>6} "
+          f"{'min ratio':>9} {'rel diff':>9}")
+    worst = worst_min = 0.0
     for cfg in args.configs:
         for dtype in dtypes:
             params, xs, ys, h0 = problem(cfg, dtype)
-            med = time_alternating({"engine": lambda: bptt(params, xs, ys, h0=h0),
-                                    "generated": lambda: generated.bptt(params, xs, ys, h0=h0)}, args.repeats)
+            times = time_alternating({"engine": lambda: bptt(params, xs, ys, h0=h0),
+                                      "generated": lambda: generated.bptt(params, xs, ys, h0=h0)}, args.repeats)
+            med = {k: median(v) for k, v in times.items()}
             diff = relative_error(bptt(params, xs, ys, h0=h0), generated.bptt(params, xs, ys, h0=h0))[0]
-            ratio = med["generated"] / med["engine"]
-            worst = max(worst, ratio)
+            ratio, ratio_min = med["generated"] / med["engine"], min(times["generated"]) / min(times["engine"])
+            worst, worst_min = max(worst, ratio), max(worst_min, ratio_min)
             print(f"{str(cfg):<24} {np.dtype(dtype).name:<8} {med['engine'] * 1e3:>10.2f} "
-                  f"{med['generated'] * 1e3:>13.2f} {ratio:>6.2f} {diff:>9.1e}")
-    print(f"worst ratio generated / engine: {worst:.2f} (issue 4's bar: 1.5)")
+                  f"{med['generated'] * 1e3:>13.2f} {ratio:>6.2f} {ratio_min:>9.2f} {diff:>9.1e}")
+    print(f"worst ratio generated / engine: {worst:.2f} of the medians, {worst_min:.2f} of the fastest calls "
+          "(issue 4's bar: 1.5)")
     return 0
 
 
