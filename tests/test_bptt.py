@@ -221,3 +221,15 @@ def test_mse_is_the_mean_over_every_loss_carrying_term():
         np.mean((os[-1] - y[-1]) ** 2), rel=1e-13)
     assert bptt(p, xs, y, loss="sse").loss == pytest.approx(np.sum((os - y) ** 2), rel=1e-13)
     assert bptt(p, xs, y, loss="half_sse").loss == pytest.approx(np.sum((os - y) ** 2) / 2, rel=1e-13)
+
+
+@given(problems(truncation=True, h0=None, loss_weights=None, dims_strategy=dims(batched=True)))
+def test_memory_layout_of_xs_does_not_change_the_result(problem):
+    """F-ordered or strided xs give the same gradients (dxs is written through views)."""
+    kw = problem.kwargs()
+    c = bptt(**kw)
+    f = bptt(**dict(kw, xs=np.asfortranarray(problem.xs)))
+    s = bptt(**dict(kw, xs=np.repeat(problem.xs, 2, axis=1)[:, ::2]))
+    for other in (f, s):
+        np.testing.assert_array_equal(other.dxs, c.dxs)
+        grads_close(c, other, rtol=1e-13, atol=0)
