@@ -129,17 +129,22 @@ class Problem:
                 f"dtype={self.params.dtype}")
 
 
-def min_abs_preactivation(problem: Problem) -> float:
-    """min over t, b, i of |a_t| (the distance of the problem from relu's kink)."""
-    p, xs = problem.params, problem.xs if problem.xs.ndim == 3 else problem.xs[:, None]
-    B = xs.shape[1]
-    h = np.zeros((B, p.hidden_size)) if problem.h0 is None else problem.h0.reshape(B, -1)
+def preactivation_margin(params: Params, xs: np.ndarray, h0: np.ndarray | None = None) -> float:
+    """min over t, b, i of |a_t| under relu (the distance from the kink); xs (T, [B,] D), h0 None or (H,)/(B, H)."""
+    x3 = xs if xs.ndim == 3 else xs[:, None]
+    B = x3.shape[1]
+    h = np.zeros((B, params.hidden_size)) if h0 is None else h0.reshape(B, -1)
     m = np.inf
-    for x in xs:
-        a = x @ p.W_xh.T + h @ p.W_hh.T + p.b_h
+    for x in x3:
+        a = x @ params.W_xh.T + h @ params.W_hh.T + params.b_h
         m = min(m, float(np.abs(a).min()))
         h = np.maximum(a, 0.0)
     return m
+
+
+def min_abs_preactivation(problem: Problem) -> float:
+    """min over t, b, i of |a_t| (the distance of the problem from relu's kink)."""
+    return preactivation_margin(problem.params, problem.xs, problem.h0)
 
 
 def scaled_w_hh(W_hh: np.ndarray, norm: float) -> np.ndarray:

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..forward import forward
 from ..params import Params
+from ..problem import preactivation_margin as min_abs_preactivation  # re-exported for check.search
 from ..truncation import Truncation
 from .spec import SCALES, CheckSpec
 
@@ -107,18 +108,6 @@ def _cap_logits(params: Params, xs: np.ndarray, h0: np.ndarray, activation: str,
         return params
     c = LOGIT_CAP / m
     return Params(params.W_xh, params.W_hh, params.b_h, _round(params.W_hy * c, dt), _round(params.b_y * c, dt))
-
-
-def min_abs_preactivation(params: Params, xs: np.ndarray, h0: np.ndarray) -> float:
-    """min over t, b, i of |a_t| with relu (the distance from the kink); xs (T, [B,] D)."""
-    x3 = xs if xs.ndim == 3 else xs[:, None]
-    h = h0.reshape(x3.shape[1], -1)
-    m = np.inf
-    for x in x3:
-        a = x @ params.W_xh.T + h @ params.W_hh.T + params.b_h
-        m = min(m, float(np.abs(a).min()))
-        h = np.maximum(a, 0.0)
-    return m
 
 
 def draw_case(rng: np.random.Generator, spec: CheckSpec, levels: dict[str, str], T: int,
