@@ -3,7 +3,8 @@
 One run prints, per config (T, B, D, H, V) and dtype, the median time of one forward+backward
 call (tanh, cross_entropy, a loss at every step) for this engine, the naive per-timestep
 reference (numeric.reference.naive_bptt), PyTorch CPU (nn.RNN + nn.Linear + cross-entropy,
-reduction='sum') and JAX (jit(value_and_grad(scan))) when they import; the ratios; the
+reduction='sum') and JAX (jit(value_and_grad(scan))) when they import, and the engine's GEMMs
+alone (benchmarks/_gemm_floor.py: a floor under any NumPy engine built on them); the ratios; the
 engine's GFLOP/s (6·T·B·(D·H + H² + H·V) flops); a measured float32 GEMM throughput; and the
 tracemalloc peak of one full and one truncated call beside their bounds. Every library is
 pinned to --threads threads (2). See benchmarks/README.md.
@@ -42,6 +43,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--attempts", type=int, default=3, help="attempts per row with --max-others (3)")
     ap.add_argument("--no-torch", action="store_true", help="skip PyTorch even when installed")
     ap.add_argument("--no-jax", action="store_true", help="skip JAX even when installed")
+    ap.add_argument("--no-gemms", action="store_true",
+                    help="skip the GEMM-only floor (the engine's matrix products without its "
+                         "element-wise work)")
     ap.add_argument("--json", metavar="PATH", help="also write every figure as JSON to PATH")
     args = ap.parse_args(argv)
     configs = []
@@ -73,6 +77,7 @@ import numeric         # noqa: E402
 from numeric import bptt                       # noqa: E402
 from numeric.reference import naive_bptt       # noqa: E402
 
+import _gemm_floor     # noqa: E402
 from _bench_measure import (flops, gemm_gflops, memory_bounds, peak_bytes, problem,  # noqa: E402
                             rel_err, stream_segments, time_interleaved)
 
@@ -85,6 +90,8 @@ def bench_config(cfg, dtype, args, baselines) -> dict:
     params, xs, targets, h0 = problem(cfg, dtype)
     fns = {"engine": lambda: bptt(params, xs, targets, h0=h0)}
     engine_res = fns["engine"]()
+    if not args.no_gemms:
+        fns["gemms"] = _gemm_floor.make_step(params, xs, targets, h0)
     row = {"config": list(cfg), "dtype": np.dtype(dtype).name, "agree": {}}
     for name, make in baselines.items():
         step, result = make(params, xs, targets, h0)
@@ -171,7 +178,10 @@ def check_targets(rows: list[dict], gemm32: float) -> list[tuple[str, bool]]:
         if "torch" in s:
             need = 3.0 if cfg == CONFIGS[0] else 1.25
             ratio = s["torch"] / s["engine"]
-            out.append((f"torch/engine >= {need:g}x at {tag}: {ratio:.2f}x", ratio >= need))
+            text = f"torch/engine >= {need:g}x at {tag}: {ratio:.2f}x"
+            if "gemms" in s:                           # the most any engine with these GEMMs gets
+                text += f" (torch/GEMMs alone: {s['torch'] / s['gemms']:.2f}x)"
+            out.append((text, ratio >= need))
         if "jax" in s and cfg in CONFIGS[1:]:
             ratio = s["jax"] / s["engine"]
             out.append((f"jax/engine >= 1x at {tag}: {ratio:.2f}x", ratio >= 1.0))
@@ -218,7 +228,7 @@ def main(args: argparse.Namespace) -> int:
     print("memory  : tracemalloc peak / bound, MiB, inputs excluded: one full bptt() call; one pass of "
           "tbptt_segments(Truncation(k, k)), k = min(50, T // 4), each segment dropped before the next\n")
 
-    names = ["naive", *baselines]
+    names = ["naive", *baselines] + ([] if args.no_gemms else ["gemms"])
     header = (f"{'config (T,B,D,H,V)':22} {'dtype':8} {'engine ms':>9} {'GFLOP/s':>7} "
               + " ".join(f"{n + ' ms':>10} {'ratio':>7}" for n in names)
               + f" {'full MiB/bound':>17} {'trunc MiB/bound':>17} {'others':>7}")
@@ -232,6 +242,10 @@ def main(args: argparse.Namespace) -> int:
             rows.append(row)
             print(fmt_row(row, names), flush=True)
     print("\nratio = that implementation's time / the engine's (above 1: the engine is faster)")
+    if not args.no_gemms:
+        print("gemms = the engine's matrix products alone (same shapes, layouts and buffers, no "
+              "element-wise work): a floor under any NumPy engine built on them; its ratio is the "
+              "share of the engine's time they take")
     print("others = share of the CPUs used by other processes while that row was measured "
           "(near 0 %: an idle machine; above a few %, the times are disturbed); #n: the attempt kept "
           "under --max-others")
