@@ -242,18 +242,25 @@ def bptt(params, xs, targets, *, h0=None, activation: str = "tanh", loss: str = 
 def tbptt_segments(params, xs, targets, truncation: Truncation | int | None, *, h0=None,
                    activation: str = "tanh", loss: str = "cross_entropy", loss_at: str = "all",
                    loss_weights=None) -> Iterator[Segment]:
-    """Yield, per update point, Segment(tau, loss of its window, grads, h_tau).
+    """An iterator of Segment(tau, loss of its window, grads, h_tau), one per update point.
 
-    The window's forward pass runs when the segment is requested, with the parameter arrays
-    as they are then: a training loop may update them in place between segments (the
-    char-RNN way). Summing the segments' grads with the weights held fixed gives
-    ``bptt(..., truncation=truncation).grads``. Memory is bounded by the window (k2 steps).
+    The arguments are checked at the call (bad input raises here, not at the first ``next``).
+    The RNN runs forward once, as in online TBPTT(k1, k2): the new steps tau_prev+1..tau of a
+    window are run when its segment is requested, with the parameter arrays as they are then,
+    so a training loop may update them in place between segments (the char-RNN way); states a
+    window shares with the previous one (k2 > k1, or the last window when k1 does not divide
+    T) are the stored ones, computed with the parameters of their time. The window's outputs
+    and backward pass use the current parameters. Summing the segments' grads with the
+    weights held fixed gives ``bptt(..., truncation=truncation).grads``. Memory is bounded by
+    the window (k2 steps).
     """
     p = prepare(params, xs, targets, h0=h0, activation=activation, loss=loss, loss_at=loss_at,
                 loss_weights=loss_weights)
+    points = update_points(p.T, check_truncation(truncation))
+
     def segment(out: _WindowOut) -> Segment:
         return Segment(out.tau, out.loss, out.grads, p.unbatch(out.h_tau))
 
-    # map + yield from: this frame holds no reference to a segment while suspended, so the
-    # previous segment's gradients are freed as soon as the caller drops them.
-    yield from map(segment, run_windows(p, update_points(p.T, check_truncation(truncation)), None))
+    # map: no frame holds a reference to a segment while the caller works with the next one,
+    # so the previous segment's gradients are freed as soon as the caller drops them.
+    return map(segment, run_windows(p, points, None))

@@ -5,20 +5,22 @@ from __future__ import annotations
 import numpy as np
 
 from .params import Params
+from .validate import check_positive_real
 
 
-def _check_bound(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
-        raise TypeError(f"{name} must be a positive number; got {type(value).__name__} {value!r}.")
-    if not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a finite number > 0; got {value}.")
-    return float(value)
+def _as_grads(grads) -> Params:
+    """Params, or a dict with its five keys (as bptt accepts for params)."""
+    if isinstance(grads, dict):
+        grads = Params.from_dict(grads)
+    if not isinstance(grads, Params):
+        raise TypeError(f"grads must be numeric.Params or a dict of its five arrays; got {type(grads).__name__}.")
+    return grads
 
 
 def clip_by_value(grads: Params, c: float) -> Params:
     """A new Params with every entry clipped to [-c, c] (c > 0)."""
-    c = _check_bound("c", c)
-    return grads.map(lambda g: np.clip(g, -c, c))
+    c = check_positive_real("c", c)
+    return _as_grads(grads).map(lambda g: np.clip(g, -c, c))
 
 
 def clip_by_global_norm(grads: Params, max_norm: float) -> tuple[Params, float]:
@@ -27,7 +29,8 @@ def clip_by_global_norm(grads: Params, max_norm: float) -> tuple[Params, float]:
     Returns (clipped grads, the global norm before clipping). When the norm is already
     <= max_norm the gradients are returned unchanged (copied).
     """
-    max_norm = _check_bound("max_norm", max_norm)
+    max_norm = check_positive_real("max_norm", max_norm)
+    grads = _as_grads(grads)
     norm = grads.global_norm()
     if not np.isfinite(norm):
         raise ValueError(f"grads have a non-finite global norm ({norm}); cannot clip by norm.")

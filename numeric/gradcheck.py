@@ -17,6 +17,7 @@ from .bptt import bptt, prepare
 from .forward import outputs, run_states
 from .kernels import loss_and_grad_
 from .params import PARAM_NAMES, Params
+from .validate import check_positive_real
 
 EPS_MACH64 = float(np.finfo(np.float64).eps)
 DEFAULT_RTOL = {np.dtype(np.float64): 1e-7, np.dtype(np.float32): 1e-3}
@@ -40,12 +41,17 @@ def _central_diff(f: Callable[[], float], a: np.ndarray, eps: float) -> np.ndarr
 def numerical_gradient(f: Callable[[Params], float], params: Params, *, eps: float = 1e-6) -> Params:
     """Central-difference gradient of a scalar function of Params, entry by entry.
 
-    ``f`` is called 2 × (number of entries) times on a private copy of ``params``.
-    Returns a float64 Params of the same shapes.
+    ``f`` is called 2 × (number of entries) times on a private float64 copy of ``params``
+    (Params or a dict of its five arrays; float32 params are copied to float64 too: perturbing
+    by eps = 1e-6 in float32 would round the step itself away). Returns a float64 Params of
+    the same shapes.
     """
-    if not (isinstance(eps, (int, float)) and np.isfinite(eps) and eps > 0):
-        raise ValueError(f"eps must be a finite number > 0; got {eps!r}.")
-    work = params.copy()
+    eps = check_positive_real("eps", eps)
+    if isinstance(params, dict):
+        params = Params.from_dict(params)
+    if not isinstance(params, Params):
+        raise TypeError(f"params must be numeric.Params or a dict of its five arrays; got {type(params).__name__}.")
+    work = params.astype(np.float64)
     return Params(**{n: _central_diff(lambda: float(f(work)), a, eps) for n, a in work})
 
 
@@ -107,7 +113,8 @@ def _entry(name: str, a: np.ndarray, n: np.ndarray, rtol: float, atol: float) ->
     diff = np.abs(a - n)
     worst = np.unravel_index(int(np.argmax(diff)), diff.shape) if diff.size else ()
     abs_err = float(np.linalg.norm(a - n))
-    rel = abs_err / max(float(np.linalg.norm(a) + np.linalg.norm(n)), atol)
+    scale = max(float(np.linalg.norm(a) + np.linalg.norm(n)), atol)
+    rel = abs_err / scale if scale > 0 else 0.0     # both exactly zero (atol = 0): they agree
     return GradcheckEntry(name, rel, abs_err, tuple(int(i) for i in worst),
                           float(a[worst]), float(n[worst]), rtol, atol)
 
@@ -130,9 +137,12 @@ def gradcheck(params, xs, targets, *, eps: float = 1e-6, rtol: float | None = No
         raise ValueError("gradcheck checks the full gradient; truncation must be None "
                          f"(got {bptt_options['truncation']!r}). Compare truncated BPTT with "
                          "full BPTT on each window instead.")
+    eps = check_positive_real("eps", eps)
+    rtol = None if rtol is None else check_positive_real("rtol", rtol)
+    atol = None if atol is None else check_positive_real("atol", atol, allow_zero=True)
     res = bptt(params, xs, targets, h0=h0, **bptt_options)
     p = prepare(params, xs, targets, h0=h0, **bptt_options)
-    rtol = DEFAULT_RTOL[p.params.dtype] if rtol is None else float(rtol)
+    rtol = DEFAULT_RTOL[p.params.dtype] if rtol is None else rtol
     p64 = prepare(p.params.astype(np.float64), p.xs, p.targets if p.loss == "cross_entropy"
                   else p.targets.astype(np.float64), h0=p.h0.astype(np.float64), activation=p.activation,
                   loss=p.loss, loss_at=p.loss_at,
@@ -147,7 +157,7 @@ def gradcheck(params, xs, targets, *, eps: float = 1e-6, rtol: float | None = No
         a = np.asarray(analytic[name])
         num = num.reshape(a.shape)          # engine layout (T, B, D) -> the caller's (T, D)
         floor = 4 * EPS_MACH64 * max(1.0, abs(res.loss)) / eps * np.sqrt(num.size) / rtol
-        entries[name] = _entry(name, a, num, rtol, floor if atol is None else float(atol))
+        entries[name] = _entry(name, a, num, rtol, floor if atol is None else atol)
     return GradcheckReport(entries, eps)
 
 

@@ -93,6 +93,9 @@ class Params:
         missing = [n for n in PARAM_NAMES if n not in d]
         if missing:
             raise ValueError(f"params is missing {missing}; it needs the keys {list(PARAM_NAMES)}")
+        extra = sorted(str(k) for k in d if k not in PARAM_NAMES)
+        if extra:
+            raise ValueError(f"params has unknown keys {extra}; it takes exactly the keys {list(PARAM_NAMES)}")
         return cls(*(np.asarray(d[n]) for n in PARAM_NAMES))
 
     def map(self, fn: Callable[[np.ndarray], np.ndarray]) -> "Params":

@@ -14,6 +14,7 @@ L_t with tau_prev < t <= tau are back-propagated through the steps s = tau - k2 
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -31,12 +32,10 @@ class Truncation:
 
     def __post_init__(self) -> None:
         for name in ("k1", "k2"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int,)) and not hasattr(v, "__index__"):
-                raise TypeError(f"truncation {name} must be an integer >= 1; got {v!r}.")
-            if int(v) < 1:
+            v = _as_int(getattr(self, name), f"truncation {name}", "an integer >= 1")
+            if v < 1:
                 raise ValueError(f"truncation {name} must be an integer >= 1; got {v}.")
-            object.__setattr__(self, name, int(v))
+            object.__setattr__(self, name, v)
         if self.k2 < self.k1:
             raise ValueError(
                 f"truncation needs k2 >= k1 (every loss of a segment must be inside its window); "
@@ -56,12 +55,7 @@ class Truncation:
             return cls(nums[0], nums[-1])
         if isinstance(value, tuple) and len(value) == 2:
             return cls(*value)
-        if isinstance(value, bool) or not hasattr(value, "__index__"):
-            raise TypeError(
-                "truncation must be None, an int k or numeric.Truncation(k1, k2); "
-                f"got {type(value).__name__} {value!r}."
-            )
-        k = int(value)
+        k = _as_int(value, "truncation", "None, an int k or numeric.Truncation(k1, k2)")
         return cls(k, k)
 
     def __str__(self) -> str:
@@ -76,10 +70,28 @@ class UpdatePoint(NamedTuple):
     start: int
 
 
-def update_points(T: int, truncation: Truncation | None) -> list[UpdatePoint]:
-    """The schedule of update points for a sequence of length T (None: one point, full BPTT)."""
+def _as_int(value: object, what: str, accepted: str) -> int:
+    """``value`` as a Python int when it is an integer (int, NumPy integer, integer 0-d array);
+    bools, floats (2.0 included), strings and float arrays raise a TypeError naming ``what``."""
+    if isinstance(value, bool):
+        raise TypeError(f"{what} must be {accepted}; got bool {value!r}.")
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(f"{what} must be {accepted}; got {type(value).__name__} {value!r}.") from None
+
+
+def update_points(T: int, truncation: Truncation | int | None) -> list[UpdatePoint]:
+    """The schedule of update points for a sequence of length T >= 1.
+
+    ``truncation``: None (one point, full BPTT), an int k or a Truncation(k1, k2).
+    """
+    T = _as_int(T, "T", "an integer >= 1")
+    if T < 1:
+        raise ValueError(f"T must be an integer >= 1; got {T}.")
     if truncation is None:
         return [UpdatePoint(0, T, 1)]
+    truncation = Truncation.parse(truncation)
     k1, k2 = truncation.k1, truncation.k2
     taus = list(range(k1, T + 1, k1))
     if not taus or taus[-1] != T:

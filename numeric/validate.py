@@ -105,11 +105,37 @@ def check_params(params: Any) -> Params:
     return params
 
 
+def check_positive_real(name: str, value: Any, *, allow_zero: bool = False) -> float:
+    """A finite real number > 0 (>= 0 with allow_zero) -> float; bools and strings refused."""
+    accepted = "a finite number " + (">= 0" if allow_zero else "> 0")
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be {accepted}; got {type(value).__name__} {value!r}.")
+    v = float(value)
+    if not np.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
+        raise ValueError(f"{name} must be {accepted}; got {v!r}.")
+    return v
+
+
 def _real_array(name: str, value: Any, dtype: np.dtype) -> np.ndarray:
-    a = np.asarray(value)
+    """value as an array of ``dtype``; ragged input, non-real dtypes and values that overflow
+    the cast (1e300 into float32) are refused with the argument's name."""
+    try:
+        a = np.asarray(value)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{name} must be a rectangular array of real numbers; got "
+                         f"{type(value).__name__} that NumPy cannot make into one ({exc}).") from None
     if a.dtype == object or not (np.issubdtype(a.dtype, np.floating) or np.issubdtype(a.dtype, np.integer)):
         raise TypeError(f"{name} must be an array of real numbers; got dtype {a.dtype}.")
-    return a.astype(dtype, copy=False)
+    if a.dtype == dtype:
+        return a
+    with np.errstate(over="ignore", invalid="ignore"):
+        cast = a.astype(dtype)
+    if np.issubdtype(a.dtype, np.floating) and a.dtype.itemsize > dtype.itemsize:
+        over = np.isinf(cast) & np.isfinite(a)
+        if over.any():
+            raise ValueError(f"{name} holds {float(a[over].flat[0])!r}, too large for {dtype} (the params' "
+                             f"dtype; largest {np.finfo(dtype).max:.4g}); use float64 params.")
+    return cast
 
 
 def check_xs(xs: Any, params: Params) -> tuple[np.ndarray, bool]:

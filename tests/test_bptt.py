@@ -233,3 +233,28 @@ def test_memory_layout_of_xs_does_not_change_the_result(problem):
     for other in (f, s):
         np.testing.assert_array_equal(other.dxs, c.dxs)
         grads_close(c, other, rtol=1e-13, atol=0)
+
+
+def test_segments_run_new_steps_with_updated_params_and_reuse_stored_states():
+    # The documented online-TBPTT contract: a window's new steps run with the parameters as
+    # they are when its segment is requested; the steps it shares with the previous window
+    # keep the states computed earlier. T = 10, Truncation(3, 3): windows 1-3, 4-6, 7-9 and
+    # 8-10, whose steps 8 and 9 were computed with the third window's parameters.
+    rng = np.random.default_rng(5)
+    p = Params.init(3, 4, 3, scale=0.5, seed=5)
+    xs, ys = rng.standard_normal((10, 3)), rng.integers(0, 3, 10)
+    used, hs = [], [np.zeros(4)]
+    for tau, _, grads, h in tbptt_segments(p, xs, ys, Truncation(3, 3)):
+        used.append(p.copy())
+        for (_, a), (_, g) in zip(p, grads):
+            a -= 0.1 * g                              # SGD in place, as a training loop does
+        hs.append(h)
+    # expected states, step by step, with the parameters of the segment that first ran each step
+    h, snapshot = np.zeros(4), {1: 0, 2: 0, 3: 0, 4: 1, 5: 1, 6: 1, 7: 2, 8: 2, 9: 2, 10: 3}
+    expected = {}
+    for t in range(1, 11):
+        q = used[snapshot[t]]
+        h = np.tanh(q.W_xh @ xs[t - 1] + q.W_hh @ h + q.b_h)
+        expected[t] = h
+    for tau, got in zip((3, 6, 9, 10), hs[1:]):
+        np.testing.assert_allclose(got, expected[tau], rtol=0, atol=1e-14)   # float64 round-off

@@ -33,3 +33,12 @@ def test_clip_bounds_must_be_positive_and_finite(bad):
         clip_by_value(g, bad)
     with pytest.raises(ValueError, match="> 0"):
         clip_by_global_norm(g, bad)
+
+
+def test_clip_functions_accept_a_dict_like_bptt_params():
+    g = Params.init(3, 4, 5, scale=10.0, seed=2)
+    assert np.array_equal(clip_by_value(dict(g), 5).W_hh, clip_by_value(g, 5).W_hh)
+    clipped, norm = clip_by_global_norm(dict(g), 1.0)
+    assert norm == pytest.approx(g.global_norm()) and clipped.global_norm() == pytest.approx(1.0)
+    with pytest.raises(TypeError, match="grads must be numeric.Params"):
+        clip_by_value([1, 2], 1.0)

@@ -55,3 +55,52 @@ def test_float32_gradcheck_uses_the_looser_stated_tolerance():
     rng = np.random.default_rng(3)
     rep = gradcheck(p, rng.standard_normal((4, 2)), rng.integers(0, 2, 4))
     assert all(e.rtol == 1e-3 for e in rep) and rep.passed
+
+
+@pytest.mark.parametrize("kw, exc, words", [
+    (dict(eps=0), ValueError, ["eps", "> 0", "0.0"]),
+    (dict(eps=-1e-6), ValueError, ["eps", "> 0"]),
+    (dict(eps=float("nan")), ValueError, ["eps", "finite"]),
+    (dict(eps="1e-6"), TypeError, ["eps", "str"]),
+    (dict(rtol=0), ValueError, ["rtol", "> 0"]),
+    (dict(atol=-1.0), ValueError, ["atol", ">= 0"]),
+    (dict(atol=True), TypeError, ["atol", "bool"]),
+])
+def test_gradcheck_rejects_bad_tolerances_with_their_names(kw, exc, words):
+    p = Params.init(2, 3, 2, scale=0.5, seed=0)
+    with pytest.raises(exc) as info:
+        gradcheck(p, np.zeros((3, 2)), np.zeros(3, int), **kw)
+    for w in words:
+        assert w in str(info.value), (w, str(info.value))
+
+
+def test_gradcheck_of_an_all_zero_gradient_with_atol_zero_passes():
+    # every loss weight 0: the loss and every gradient are exactly 0, and so are the differences
+    p = Params.init(2, 3, 2, scale=0.5, seed=0)
+    rep = gradcheck(p, np.ones((3, 2)), np.zeros(3, int), atol=0.0, loss_weights=np.zeros(3))
+    assert rep.passed and rep.max_rel_error == 0.0
+
+
+def test_numerical_gradient_accepts_numpy_eps_and_dict_params():
+    p = Params.init(2, 3, 2, scale=1.0, seed=2)
+    f = lambda q: sum(float((a ** 2).sum()) for _, a in q)  # noqa: E731
+    g = numerical_gradient(f, dict(p), eps=np.float32(1e-3))
+    # central differences are exact for quadratics: only round-off ~1e-16 / 1e-3 remains
+    np.testing.assert_allclose(g.W_hh, 2 * p.W_hh, rtol=0, atol=1e-10)
+    with pytest.raises(TypeError, match="eps"):
+        numerical_gradient(f, p, eps=True)
+
+
+def test_numerical_gradient_of_float32_params_is_taken_in_float64():
+    # perturbing float32 entries by 1e-6 would round the step itself away (float32 spacing near 1
+    # is 1.2e-7, so eps would be off by up to ~10 %); the float64 copy keeps the
+    # differences at the float64 accuracy of the gradcheck module docstring (~1e-9)
+    p64 = Params.init(3, 4, 3, scale=0.5, seed=3)
+    p32 = p64.astype(np.float32)
+    rng = np.random.default_rng(3)
+    xs, ys = rng.standard_normal((4, 3)), rng.integers(0, 3, 4)
+    g = numerical_gradient(lambda q: bptt(q, xs, ys).loss, p32)
+    exact = bptt(p32.astype(np.float64), xs, ys).grads
+    for name, a in exact:
+        assert g[name].dtype == np.float64
+        assert np.linalg.norm(g[name] - a) <= 1e-7 * np.linalg.norm(a), name

@@ -46,6 +46,14 @@ def call(**over):
     (dict(params=Params(P.W_xh, P.W_hh * np.nan, P.b_h, P.W_hy, P.b_y)), ValueError, ["params.W_hh must be finite"]),
     (dict(params={"W_xh": P.W_xh}), ValueError, ["missing", "W_hh"]),
     (dict(params=[1, 2]), TypeError, ["params must be numeric.Params"]),
+    (dict(params=dict(P) | {"b_hh": P.b_h}), ValueError, ["unknown keys", "b_hh", "exactly the keys"]),
+    (dict(xs=[[1.0, 2.0, 3.0], [1.0, 2.0]]), ValueError, ["xs", "rectangular array"]),
+    (dict(xs=np.full((5, 3), 1e300), params=P.astype(np.float32)), ValueError,
+     ["xs holds 1e+300", "too large for float32", "float64 params"]),
+    (dict(truncation=np.array(2.9)), TypeError, ["truncation", "int"]),
+    (dict(truncation=np.array([3])), TypeError, ["truncation", "int"]),
+    (dict(truncation=2.0), TypeError, ["truncation", "got float 2.0"]),
+    (dict(truncation=np.array(3)), None, []),
 ])
 def test_bad_input_raises_a_clear_error(over, exc, words):
     if exc is None:
@@ -90,3 +98,38 @@ def test_params_init_rejects_bad_arguments(kw, words):
         Params.init(args.pop("input_size"), args.pop("hidden_size"), args.pop("output_size"), **args)
     for w in words:
         assert w in str(info.value)
+
+
+def test_a_float32_cast_that_overflows_raises_without_numpy_warnings():
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")              # no RuntimeWarning from the cast itself
+        with pytest.raises(ValueError, match="too large for float32"):
+            call(params=P.astype(np.float32), xs=np.full((5, 3), -1e300))
+
+
+@pytest.mark.parametrize("T, truncation, exc, words", [
+    (0, None, ValueError, ["T", ">= 1", "got 0"]),
+    (-3, Truncation(2, 2), ValueError, ["T", ">= 1", "-3"]),
+    (2.5, None, TypeError, ["T", "integer", "2.5"]),
+    (5, "x", ValueError, ["truncation", "'k' or 'k1,k2'"]),
+])
+def test_update_points_checks_its_arguments(T, truncation, exc, words):
+    from numeric.truncation import update_points
+    with pytest.raises(exc) as info:
+        update_points(T, truncation)
+    for w in words:
+        assert w in str(info.value)
+
+
+def test_update_points_accepts_an_int_like_bptt():
+    from numeric.truncation import update_points
+    assert update_points(5, 2) == update_points(5, Truncation(2, 2))
+
+
+def test_tbptt_segments_checks_its_arguments_at_the_call():
+    from numeric import tbptt_segments
+    with pytest.raises(ValueError, match="T >= 1"):
+        tbptt_segments(P, XS[:0], Y[:0], 2)          # no next() needed
+    with pytest.raises(ValueError, match="k1"):
+        tbptt_segments(P, XS, Y, 0)
