@@ -33,6 +33,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="bptt",
+        allow_abbrev=False,            # `--t 2` must not silently mean `--truncation 2`
         description="Derive, print, generate and verify Backpropagation Through Time for vanilla RNNs.",
     )
     parser.add_argument("--version", action="version", version=f"bptt-toolkit {__version__}")
@@ -44,7 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
             if e.name != f"derive.commands.{name}":
                 raise
             continue
-        p = sub.add_parser(name, help=mod.HELP, description=getattr(mod, "DESCRIPTION", mod.HELP))
+        p = sub.add_parser(name, help=mod.HELP, description=getattr(mod, "DESCRIPTION", mod.HELP),
+                           allow_abbrev=False)
         mod.add_arguments(p)
         p.set_defaults(_run=mod.run)
     return parser
@@ -52,20 +54,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:                                   # name the subcommand whose flags were wrong
+        sub = next(a for a in parser._actions if a.dest == "command").choices
+        (sub[args.command] if args.command in sub else parser).error(
+            f"unrecognized arguments: {' '.join(extra)}")
     if not getattr(args, "_run", None):
         parser.print_help()
         return 0
     try:
         code = args._run(args)
-    except (UsageError, ValueError, TypeError, FileNotFoundError) as e:
+    except BrokenPipeError:                     # output piped into `head`: not an error
+        return 0
+    except (UsageError, ValueError, TypeError, OSError) as e:   # OSError: unwritable/directory paths
         print(f"bptt {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    except MemoryError as e:
+        print(f"bptt {args.command}: error: not enough memory ({e}); choose smaller sizes", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"bptt {args.command}: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return 0
     return int(code or 0)
 
 

@@ -29,6 +29,8 @@ def save_png(fig, path: str | Path, *, dpi: int = 100) -> Path:
     path = Path(path)
     if not path.parent.exists():
         raise FileNotFoundError(f"cannot write {str(path)!r}: directory {str(path.parent)!r} does not exist.")
+    if path.is_dir():
+        raise ValueError(f"cannot write {str(path)!r}: it is a directory; give a file name.")
     FigureCanvasAgg(fig)
     fig.savefig(path, format="png", dpi=dpi)
     return path

@@ -115,7 +115,16 @@ class ProofResult:
 
 
 def prove_identical(derivation: Derivation, names=GRADIENT_NAMES) -> ProofResult:
-    """Our expanded gradient minus ``sympy.diff``'s is identically 0, entry by entry."""
+    """Our expanded gradient minus ``sympy.diff``'s is identically 0, entry by entry.
+
+    For tanh, sigmoid and identity. relu's derivative is a Piecewise that SymPy cannot
+    simplify to 0 symbolically (the difference is 0 on each side of every kink), so relu is
+    refused with a ValueError pointing to ``prove_at_points``.
+    """
+    if derivation.unrolled.activation == "relu":
+        raise ValueError("prove_identical supports activation tanh, sigmoid and identity; relu's "
+                         "Piecewise derivative cannot be simplified to 0 symbolically. Use "
+                         "prove_at_points(derivation), which evaluates both sides away from the kinks.")
     naive = _naive(derivation, names)
     proven = {n: all(is_identically_zero(a - b) for a, b in zip(derivation.expanded_matrix(n), naive[n]))
               for n in names}

@@ -78,3 +78,10 @@ def test_analyze_bad_input_is_one_line_and_exit_2(argv, match, capsys):
 def test_analyze_input_text_with_unseen_characters_is_exit_2(hello_model, capsys):
     assert main(["analyze", "--model", str(hello_model), "--input-text", "hello!"]) == 2
     assert "never seen: ['!']" in capsys.readouterr().err
+
+
+def test_memory_measure_beyond_the_limit_is_refused_before_allocating(capsys):
+    from derive.cli import main
+    assert main(["memory", "--T", "1000000", "--hidden", "4096", "--batch", "64", "--measure"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--measure-limit" in err

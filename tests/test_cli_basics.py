@@ -45,3 +45,40 @@ def test_a_bad_flag_value_is_one_line_with_exit_2():
     r = run_cli("gradcheck", "--dtype", "float16")
     assert r.returncode == 2
     assert r.stderr.count("\n") == 1 and "invalid choice: 'float16'" in r.stderr
+
+
+@pytest.mark.parametrize("argv, extra", [
+    (["derive", "--T", "3", "--t", "2"], "--t 2"),     # --t is not --truncation
+    (["train", "--step", "3"], "--step 3"),            # nor --step --steps
+    (["memory", "--meas"], "--meas"),
+])
+def test_abbreviated_flags_are_refused_not_guessed(argv, extra, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"bptt {argv[0]}: error: unrecognized arguments: {extra}" in err
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["train", "--seq-length", "0", "--steps", "1"], ["--seq-length must be >= 1", "got 0"]),
+    (["plot", "tanh", "--width", "0"], ["--width/--height/--dpi must be > 0"]),
+    (["plot", "loss", "--steps", "0"], ["--steps must be an integer >= 1", "got 0"]),
+])
+def test_zero_values_are_refused_not_replaced_by_defaults(argv, words, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    for w in words:
+        assert w in err, (w, err)
+
+
+@pytest.mark.parametrize("argv", [
+    ["generate", "--activation", "tanh", "--loss", "sse", "--out", "{dir}"],
+    ["plot", "tanh", "--out", "{dir}"],
+    ["train", "--steps", "1", "--plot", "{dir}"],
+])
+def test_an_output_path_that_is_a_directory_is_one_line_and_exit_2(argv, tmp_path, capsys):
+    assert main([a.format(dir=tmp_path) for a in argv]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "directory" in err[0].lower(), err

@@ -237,3 +237,10 @@ def test_derive_bptt_rejects_bad_input():
         derive_bptt(unroll(3), truncation=(3, 1))
     with pytest.raises(ValueError, match="wrt='W_zz' is not known"):
         derive_bptt(unroll(3)).expanded("W_zz")
+
+
+def test_prove_identical_refuses_relu_and_points_to_the_numeric_proof():
+    d = derive_bptt(unroll(2, activation="relu", loss="sse"))
+    with pytest.raises(ValueError, match="prove_at_points"):
+        prove_identical(d)
+    assert prove_at_points(d).ok                  # the relu derivation itself is right

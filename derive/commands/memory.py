@@ -34,7 +34,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="optimizer state in the article's accounting (adagrad: one value per parameter)")
     p.add_argument("--measure", action="store_true", help="run the engine and print the measured peak")
     p.add_argument("--measure-limit", type=float, default=2.0, metavar="GB",
-                   help="with --table --measure, skip rows whose engine model exceeds this (default 2 GB)")
+                   help="with --measure, refuse (with --table: skip rows) when the engine model exceeds "
+                        "this (default 2 GB)")
     p.add_argument("--table", action="store_true", help="a table over several (T, B, H), the article's included")
     p.add_argument("--format", choices=("text", "json"), default="text")
 
@@ -50,6 +51,9 @@ def _single(args, s) -> None:
     from numeric.memory import article_memory, engine_bound, engine_memory, format_bytes, measure_peak
 
     art, eng, bound = article_memory(s, optimizer=args.optimizer), engine_memory(s), engine_bound(s)
+    if args.measure and eng.total > args.measure_limit * 1e9:
+        raise ValueError(f"--measure would allocate about {format_bytes(eng.total)} (the engine model), more "
+                         f"than --measure-limit {args.measure_limit:g} GB; raise --measure-limit to run it.")
     measured = measure_peak(s) if args.measure else None
     if args.format == "json":
         print(json.dumps({"T": s.T, "B": s.B, "D": s.D, "H": s.H, "V": s.V, "dtype": str(s.dtype),

@@ -70,13 +70,17 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--sample-length must be >= 0; got {args.sample_length}.")
     if args.clip_value is not None and not args.clip_value > 0:
         raise ValueError(f"--clip-value must be > 0; got {args.clip_value} (use --no-clip to switch clipping off).")
+    if args.seq_length is not None and args.seq_length < 1:
+        raise ValueError(f"--seq-length must be >= 1; got {args.seq_length}.")
     for flag, out in (("--save", args.save), ("--plot", args.plot)):
         if out is not None and not Path(out).resolve().parent.is_dir():
             raise FileNotFoundError(f"{flag} {out!r}: directory {str(Path(out).parent)!r} does not exist.")
+        if out is not None and Path(out).is_dir():
+            raise ValueError(f"{flag} {out!r} is a directory; give a file name.")
     text = read_text(args.text)
     clip_value = None if (args.no_clip or args.clip_norm is not None) else \
         (5.0 if args.clip_value is None else args.clip_value)
-    config = TrainConfig(hidden=args.hidden, seq_length=args.seq_length or 25, steps=args.steps, lr=args.lr,
+    config = TrainConfig(hidden=args.hidden, seq_length=25 if args.seq_length is None else args.seq_length, steps=args.steps, lr=args.lr,
                          optimizer=args.optimizer, clip_value=clip_value, clip_norm=args.clip_norm,
                          truncation=args.truncation, seed=args.seed, activation=args.activation)
     result = train(text, config, progress=not args.quiet)
