@@ -19,6 +19,7 @@ from typing import Iterator, NamedTuple
 
 import numpy as np
 
+from .finite import nonfinite_names, quiet, warn_overflow
 from .forward import outputs, run_states
 from .kernels import DERIV, loss_and_grad_
 from .params import PARAM_NAMES, Params
@@ -88,8 +89,21 @@ def run_windows(p: Prepared, points: list[UpdatePoint], dxs: np.ndarray | None) 
     When ``dxs`` (T, B, D) is given, ∂L/∂x_t is written/accumulated into it. Each window's
     gradients are fresh arrays (a training loop may keep or update with them).
     """
-    for point, buf in window_states(p, points):
-        yield backward_window(p, buf, point, dxs=dxs)
+    windows = window_states(p, points)
+    while True:
+        with np.errstate(**quiet):                  # per window: never held across a yield
+            step = next(windows, None)
+            if step is None:
+                return
+            box = [backward_window(p, step[1], step[0], dxs=dxs)]
+        del step
+        bad = nonfinite_names(box[0].loss, box[0].grads)
+        if bad:
+            warn_overflow(f"numeric.tbptt_segments (window ending at step {box[0].tau})", bad, p.params,
+                          p.activation, p.T)
+        # pop: while suspended this frame holds no reference to the window's gradients, so the
+        # caller's previous segment is freed as soon as it drops it (memory bounded by k2)
+        yield box.pop()
 
 
 def delta_recursion(dh: np.ndarray, hs: np.ndarray, W_hh: np.ndarray, activation: str) -> None:
@@ -226,16 +240,20 @@ def bptt(params, xs, targets, *, h0=None, activation: str = "tanh", loss: str = 
     dxs = None if single else np.zeros(p.xs.shape, p.params.dtype)   # C order: written via views
     dh0 = np.zeros_like(p.h0)
     total, grads = 0.0, None
-    for point, buf in window_states(p, points):
-        out = backward_window(p, buf, point, dxs=dxs, fresh_dxs=single, acc=grads)
-        total += out.loss
-        grads = out.grads                           # the first window's arrays become the sum
-        if out.dh_start is not None:
-            dh0 += out.dh_start
-        h_last = out.h_tau
-        if single:
-            dxs = out.dxs
-        del out
+    with np.errstate(**quiet):                      # overflow is reported once, below
+        for point, buf in window_states(p, points):
+            out = backward_window(p, buf, point, dxs=dxs, fresh_dxs=single, acc=grads)
+            total += out.loss
+            grads = out.grads                       # the first window's arrays become the sum
+            if out.dh_start is not None:
+                dh0 += out.dh_start
+            h_last = out.h_tau
+            if single:
+                dxs = out.dxs
+            del out
+    bad = nonfinite_names(total, grads)
+    if bad:
+        warn_overflow("numeric.bptt", bad, p.params, p.activation, p.T)
     return BPTTResult(total, grads, p.unbatch(dh0), p.unbatch(dxs, axis=1), p.unbatch(h_last))
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .finite import quiet, warn_overflow
 from .kernels import ACTIVATE
 from .params import Params
 from .validate import check_activation, check_h0, check_params, check_xs
@@ -75,8 +76,12 @@ def forward(params: Params, xs, *, h0=None, activation: str = "tanh") -> Forward
     h = check_h0(h0, params, B, batched)
     hs = np.empty((T + 1, B, params.hidden_size), params.dtype)
     hs[0] = h
-    run_states(params, xs3, h, hs[1:], activation)
-    os = outputs(params, hs[1:])
+    with np.errstate(**quiet):                      # overflow is reported once, below
+        run_states(params, xs3, h, hs[1:], activation)
+        os = outputs(params, hs[1:])
+    if not (np.isfinite(hs[-1]).all() and np.isfinite(os).all()):
+        warn_overflow("numeric.forward", ["hs" if not np.isfinite(hs[-1]).all() else "os"], params,
+                      activation, T)
     if not batched:
         hs, os = hs[:, 0], os[:, 0]
     return ForwardCache(hs, os, activation)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import sys
 import time
+import warnings
 from dataclasses import asdict, dataclass
 from typing import Any, Iterator
 
@@ -28,6 +29,7 @@ import numpy as np
 
 from .bptt import Segment, tbptt_segments
 from .charmodel import CharModel, TrainHistory
+from .finite import quiet
 from .chars import DEFAULT_TEXT, Vocab, check_text
 from .clip import clip_by_global_norm, clip_by_value
 from .params import Params
@@ -204,23 +206,27 @@ def train(text: str = DEFAULT_TEXT, config: TrainConfig | None = None, *, progre
     bar = tqdm(total=config.steps, disable=not progress, file=sys.stderr, unit="step",
                dynamic_ncols=True, mininterval=0.2)
     t0, step, smooth = time.perf_counter(), 0, None
-    while step < config.steps:
-        for seg, n in epoch_segments(params, ids, vocab, config.schedule, config.activation):
-            loss = seg.loss / n
-            opt.update(params, clip(seg.grads))
-            # a sum is non-finite iff an entry is (or it overflows, which is divergence too)
-            if not (math.isfinite(loss) and math.isfinite(sum(float(a.sum()) for _, a in params))):
-                bar.close()
-                raise ValueError(f"training diverged at step {step + 1} (loss {loss}, or non-finite weights "
-                                 f"after the update); lower lr={config.lr} or clip the gradients.")
-            losses[step], h_last = loss, seg.h
-            smooth = loss if smooth is None else TrainHistory.SMOOTHING * smooth + (1 - TrainHistory.SMOOTHING) * loss
-            step += 1
-            if progress and (step % 25 == 0 or step == config.steps):
-                bar.set_postfix(loss=f"{smooth:.4f}", refresh=False)
-                bar.update(step - bar.n)
-            if step == config.steps:
-                break
+    with warnings.catch_warnings(), np.errstate(**quiet):
+        # divergence is reported below as one clear error: neither the engine's overflow
+        # warning (numeric/finite.py) nor NumPy's raw ones are shown on the way there
+        warnings.filterwarnings("ignore", message=r"numeric\.tbptt_segments", category=RuntimeWarning)
+        while step < config.steps:
+            for seg, n in epoch_segments(params, ids, vocab, config.schedule, config.activation):
+                loss = seg.loss / n
+                opt.update(params, clip(seg.grads))
+                # a sum is non-finite iff an entry is (or it overflows, which is divergence too)
+                if not (math.isfinite(loss) and math.isfinite(sum(float(a.sum()) for _, a in params))):
+                    bar.close()
+                    raise ValueError(f"training diverged at step {step + 1} (loss {loss}, or non-finite weights "
+                                     f"after the update); lower lr={config.lr} or clip the gradients.")
+                losses[step], h_last = loss, seg.h
+                smooth = loss if smooth is None else TrainHistory.SMOOTHING * smooth + (1 - TrainHistory.SMOOTHING) * loss
+                step += 1
+                if progress and (step % 25 == 0 or step == config.steps):
+                    bar.set_postfix(loss=f"{smooth:.4f}", refresh=False)
+                    bar.update(step - bar.n)
+                if step == config.steps:
+                    break
     bar.close()
     history = TrainHistory.from_losses(losses, time.perf_counter() - t0)
     return TrainResult(params, vocab, config, history, h_last, text[0])

@@ -189,7 +189,12 @@ def test_naive_reference_agrees_with_the_engine(problem):
 @settings(max_examples=25)
 @given(problems(scale=st.sampled_from([10.0, 100.0]), truncation=True, h0=None, loss_weights=None))
 def test_large_weights_give_finite_results_without_warnings(problem):
-    with warnings.catch_warnings():
+    # bptt silences NumPy's floating-point warnings and reports overflow itself
+    # (numeric/finite.py); lift that here so any overflow inside the kernels raises.
+    from unittest import mock
+    import importlib
+    engine = importlib.import_module("numeric.bptt")
+    with warnings.catch_warnings(), mock.patch.object(engine, "quiet", {}):
         warnings.simplefilter("error")
         with np.errstate(over="raise", invalid="raise", divide="raise"):
             r = bptt(**problem.kwargs())
@@ -258,3 +263,35 @@ def test_segments_run_new_steps_with_updated_params_and_reuse_stored_states():
         expected[t] = h
     for tau, got in zip((3, 6, 9, 10), hs[1:]):
         np.testing.assert_allclose(got, expected[tau], rtol=0, atol=1e-14)   # float64 round-off
+
+
+@pytest.mark.parametrize("run", ["bptt", "forward", "tbptt_segments"])
+def test_overflow_from_valid_inputs_is_one_clear_warning_not_numpys(run):
+    # identity activation, ‖W_hh‖₂ ≈ 8: the states grow like 8^t and overflow float64 within
+    # 400 steps. NumPy's own RuntimeWarnings (overflow in matmul, invalid value) must not leak;
+    # one warning from the toolkit names what overflowed, the growth rate and the remedies.
+    from numeric import forward
+    p = Params.init(3, 4, 5, scale=3.0, seed=0)
+    rng = np.random.default_rng(0)
+    xs, ys = rng.standard_normal((400, 3)), rng.standard_normal((400, 5))
+    calls = {"bptt": lambda: bptt(p, xs, ys, activation="identity", loss="half_sse"),
+             "forward": lambda: forward(p, xs, activation="identity"),
+             "tbptt_segments": lambda: list(tbptt_segments(p, xs, ys, 100, activation="identity",
+                                                           loss="half_sse"))}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        calls[run]()
+    texts = [str(w.message) for w in caught]
+    assert texts and all(w.category is RuntimeWarning for w in caught)
+    assert all("overflowed" in t and "identity" in t and "‖W_hh‖₂" in t for t in texts), texts
+    assert all(w.filename == __file__ for w in caught)       # points at the caller's line
+
+
+def test_the_engine_runs_under_a_strict_errstate():
+    # a caller with np.seterr(all="raise") must not get FloatingPointError from the engine's
+    # harmless underflow (exp of very negative logits, saturated sigmoid) or its safe kernels
+    p = Params.init(3, 4, 2, scale=100.0, seed=0, dtype=np.float32)
+    xs, ys = np.random.default_rng(0).standard_normal((5, 3)), np.zeros(5, int)
+    with np.errstate(all="raise"):
+        r = bptt(p, xs, ys, activation="sigmoid")
+    assert np.isfinite(r.loss)

@@ -107,10 +107,11 @@ def test_history_has_one_entry_per_step_and_state_wraps_around_passes():
 
 
 def test_training_divergence_is_a_clear_error():
-    with pytest.raises(ValueError, match="diverged"):
-        with np.errstate(all="ignore"):
-            train("abcdefgh" * 4, TrainConfig(steps=200, hidden=8, lr=1e6, optimizer="sgd", clip_value=None,
-                                              activation="identity", scale=1.0))
+    import warnings
+    with pytest.raises(ValueError, match="diverged"), warnings.catch_warnings():
+        warnings.simplefilter("error")            # the error alone: no warnings on the way there
+        train("abcdefgh" * 4, TrainConfig(steps=200, hidden=8, lr=1e6, optimizer="sgd", clip_value=None,
+                                          activation="identity", scale=1.0))
 
 
 @pytest.mark.parametrize("kwargs, match", [
