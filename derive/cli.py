@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from . import __version__
@@ -53,6 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # hypothesis (bptt check / verify) keeps a cache; put it in the user's cache directory, not
+    # a .hypothesis/ folder in whatever directory the command was run from
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(cache, "bptt-toolkit", "hypothesis"))
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if extra:                                   # name the subcommand whose flags were wrong

@@ -31,6 +31,8 @@ def save_png(fig, path: str | Path, *, dpi: int = 100) -> Path:
         raise FileNotFoundError(f"cannot write {str(path)!r}: directory {str(path.parent)!r} does not exist.")
     if path.is_dir():
         raise ValueError(f"cannot write {str(path)!r}: it is a directory; give a file name.")
+    if path.suffix.lower() != ".png":
+        raise ValueError(f"cannot write {str(path)!r}: figures are PNG images; give a name ending in .png.")
     FigureCanvasAgg(fig)
     fig.savefig(path, format="png", dpi=dpi)
     return path

@@ -18,7 +18,7 @@ from .forward import forward
 from .kernels import loss_and_grad_
 from .params import Params
 from .rules import ACTIVATIONS, gamma
-from .validate import check_activation, check_loss, check_targets
+from .validate import check_activation, check_loss, check_positive_int, check_targets
 
 
 def spectral_norm(W: np.ndarray) -> float:
@@ -202,6 +202,8 @@ def random_rnn(input_size: int, hidden_size: int, output_size: int, *, scale: fl
 
 def random_inputs(T: int, D: int, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """A random one-hot sequence xs (T, D) and its next-symbol targets (T,), seeded."""
+    check_positive_int("T", T)
+    check_positive_int("D", D)
     rng = np.random.default_rng(seed)
     ids = rng.integers(0, D, T + 1)
     xs = np.zeros((T, D))

@@ -10,7 +10,7 @@ are those of h and a together: T = 1000, H = 512 gives 1 024 000 values, 8.19 MB
 This engine (``numeric.bptt``) stores h only — f'(a_t) is recomputed from h_t — in a
 (T + 1, B, H) buffer, one (T, B, H) buffer of step gradients (∂L/∂h_t, overwritten by
 ∂L/∂a_t) and the (T, B, V) logits buffer that becomes ∂L/∂o_t (then the result ∂L/∂x_t).
-The foundations issue bounds its peak by (2.25·T·B·H + 1.25·T·B·V)·itemsize + parameters +
+The engine's design bounds its peak by (2.25·T·B·H + 1.25·T·B·V)·itemsize + parameters +
 gradients + one step's temporaries. With truncation the streaming ``tbptt_segments`` holds
 only window-sized buffers (k2 steps), independent of T.
 """
@@ -114,7 +114,7 @@ def article_memory(s: Sizes, *, optimizer: str = "adagrad") -> MemoryReport:
 
 
 def engine_memory(s: Sizes) -> MemoryReport:
-    """The engine's design (foundations issue): what ``numeric.bptt`` (full) or the streaming
+    """The engine's design: what ``numeric.bptt`` (full) or the streaming
     ``numeric.tbptt_segments`` (truncated) allocates. An estimate of the peak, within a few per
     cent of ``measure_peak`` at sizes where the buffers dominate; the measurement is the truth.
 
@@ -146,7 +146,7 @@ def engine_memory(s: Sizes) -> MemoryReport:
 
 
 def engine_bound(s: Sizes) -> int | None:
-    """The foundations issue's bound on full BPTT's peak, in bytes (None with truncation):
+    """The design bound on full BPTT's peak, in bytes (None with truncation):
     (2.25·T·B·H + 1.25·T·B·V)·itemsize + parameters + gradients + one step's temporaries (3·B·H)."""
     if s.truncation is not None:
         return None

@@ -127,5 +127,6 @@ class Params:
         return float(np.sqrt(sum(float(np.vdot(a, a)) for _, a in self)))
 
     def __repr__(self) -> str:
-        shapes = ", ".join(f"{n}{a.shape}" for n, a in self)
-        return f"Params({shapes}, dtype={self.dtype})"
+        shapes = ", ".join(f"{n}{a.shape}" if isinstance(a, np.ndarray) else f"{n}={a!r}" for n, a in self)
+        dtype = getattr(self.W_hh, "dtype", None)
+        return f"Params({shapes}, dtype={dtype})"

@@ -55,7 +55,8 @@ class Truncation:
             return cls(nums[0], nums[-1])
         if isinstance(value, tuple) and len(value) == 2:
             return cls(*value)
-        k = _as_int(value, "truncation", "None, an int k or numeric.Truncation(k1, k2)")
+        k = _as_int(value, "truncation",
+                    "None, an int k, a pair (k1, k2), the text 'k1,k2' or numeric.Truncation(k1, k2)")
         return cls(k, k)
 
     def __str__(self) -> str:

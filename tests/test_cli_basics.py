@@ -82,3 +82,24 @@ def test_an_output_path_that_is_a_directory_is_one_line_and_exit_2(argv, tmp_pat
     assert main([a.format(dir=tmp_path) for a in argv]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "directory" in err[0].lower(), err
+
+
+@pytest.mark.parametrize("argv", [["plot", "tanh", "--out", "{dir}/t.jpg"],
+                                  ["train", "--steps", "1", "--plot", "{dir}/loss.txt"]])
+def test_figures_refuse_a_name_that_is_not_png(argv, tmp_path, capsys):
+    assert main([a.format(dir=tmp_path) for a in argv]) == 2
+    assert ".png" in capsys.readouterr().err and not list(tmp_path.iterdir())
+
+
+def test_check_leaves_no_hypothesis_folder_in_the_working_directory(tmp_path):
+    import os
+    import shutil
+    from pathlib import Path
+    shutil.copy(Path(__file__).parent / "broken_impls" / "backward_loop_off_by_one.py", tmp_path / "impl.py")
+    env = {k: v for k, v in os.environ.items() if k != "HYPOTHESIS_STORAGE_DIRECTORY"}
+    env["XDG_CACHE_HOME"] = str(tmp_path / "cache")
+    r = subprocess.run([sys.executable, "-m", "derive.cli", "check", "impl.py:column", "--examples", "3"],
+                       capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert r.returncode == 1 and "WRONG" in r.stdout, (r.stdout, r.stderr)    # it finds the bug
+    assert not (tmp_path / ".hypothesis").exists()
+    assert (tmp_path / "cache" / "bptt-toolkit" / "hypothesis").is_dir()

@@ -108,7 +108,7 @@ def test_cli_single_config_prints_both_accountings_and_the_measurement(capsys):
     assert main(["memory", "--T", "100", "--hidden", "32", "--batch", "2", "--measure"]) == 0
     out = capsys.readouterr().out
     assert "article: h and a stored for every step" in out and "engine: numeric.bptt, h only" in out
-    assert "measured peak (tracemalloc)" in out and "issue-2 bound on the peak" in out
+    assert "measured peak (tracemalloc)" in out and "design bound on the peak" in out
 
 
 def test_cli_json_output(capsys):

@@ -33,7 +33,9 @@ def add_weight_arguments(p: argparse.ArgumentParser, *, T: int = 50, hidden: int
     """Options choosing the weights and the input sequence (shared with `bptt plot heatmap`)."""
     p.add_argument("--model", metavar="MODEL.npz", help="a model from `bptt train --save` (default: random weights)")
     p.add_argument("--input-text", metavar="TEXT",
-                   help="with --model: the input characters (default: the model's greedy text from its prefix)")
+                   help="with --model: a text whose characters are the inputs and, shifted by one, the "
+                        "targets (next-character prediction), so T = min(--T, len(TEXT) - 1) (default: the "
+                        "model's greedy text from its prefix)")
     p.add_argument("--T", type=int, default=T, help=f"sequence length T (default {T})")
     g = p.add_argument_group("random weights (without --model)")
     g.add_argument("--hidden", type=int, default=hidden, metavar="H", help=f"hidden size H (default {hidden})")
@@ -98,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
     r = analyze(w.params, w.xs, activation=w.activation)
     crossing = r.steps_to_one_percent
     if args.format == "json":
-        print(json.dumps({"source": what, "activation": r.activation, "hidden": r.hidden, "T": r.T,
+        print(json.dumps({"schema": 1, "source": what, "activation": r.activation, "hidden": r.hidden, "T": r.T,
                           "spectral_norm": r.spectral_norm, "spectral_radius": r.spectral_radius, "gamma": r.gamma,
                           "gamma_times_norm": r.bound, "vanishing_sufficient_holds": r.vanishing_sufficient,
                           "exploding_necessary_holds": r.exploding_necessary,

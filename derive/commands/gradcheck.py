@@ -10,16 +10,17 @@ HELP = "check the NumPy engine's gradients against central finite differences"
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--T", type=int, default=5, help="sequence length (default 5)")
     p.add_argument("--batch", type=int, default=None, help="batch size B (default: unbatched)")
-    p.add_argument("--input-size", type=int, default=3)
-    p.add_argument("--hidden-size", type=int, default=4)
-    p.add_argument("--output-size", type=int, default=3)
+    p.add_argument("--input-size", type=int, default=3, help="D (default 3)")
+    p.add_argument("--hidden-size", type=int, default=4, help="H (default 4)")
+    p.add_argument("--output-size", type=int, default=3, help="V (default 3)")
     p.add_argument("--scale", type=float, default=0.5, help="weight standard deviation (default 0.5)")
-    p.add_argument("--activation", default="tanh")
-    p.add_argument("--loss", default="cross_entropy")
-    p.add_argument("--loss-at", default="all")
+    p.add_argument("--activation", default="tanh", help="tanh | sigmoid | relu | identity (default tanh)")
+    p.add_argument("--loss", default="cross_entropy",
+                   help="cross_entropy | half_sse | sse | mse (default cross_entropy)")
+    p.add_argument("--loss-at", default="all", help="all | last (default all)")
     p.add_argument("--dtype", default="float64", choices=["float32", "float64"])
-    p.add_argument("--eps", type=float, default=1e-6)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--eps", type=float, default=1e-6, help="central-difference step (default 1e-6)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the drawn problem (default 0)")
 
 
 def run(args: argparse.Namespace) -> int:

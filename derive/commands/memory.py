@@ -56,7 +56,7 @@ def _single(args, s) -> None:
                          f"than --measure-limit {args.measure_limit:g} GB; raise --measure-limit to run it.")
     measured = measure_peak(s) if args.measure else None
     if args.format == "json":
-        print(json.dumps({"T": s.T, "B": s.B, "D": s.D, "H": s.H, "V": s.V, "dtype": str(s.dtype),
+        print(json.dumps({"schema": 1, "T": s.T, "B": s.B, "D": s.D, "H": s.H, "V": s.V, "dtype": str(s.dtype),
                           "truncation": None if s.truncation is None else [s.truncation.k1, s.truncation.k2],
                           "article": _report_dict(art), "engine": _report_dict(eng), "engine_bound_bytes": bound,
                           "measured_peak_bytes": measured}, indent=2))
@@ -74,7 +74,7 @@ def _single(args, s) -> None:
           f"  (article: h and a, {art.headline.formula}; engine: h only, {eng.headline.formula})")
     print(f"{'total':<30}{format_bytes(art.total):>10}{format_bytes(eng.total):>10}")
     if bound is not None:
-        print(f"{'issue-2 bound on the peak':<30}{'':>10}{format_bytes(bound):>10}")
+        print(f"{'design bound on the peak':<30}{'':>10}{format_bytes(bound):>10}")
     if measured is not None:
         what = "numeric.bptt" if s.truncation is None else "numeric.tbptt_segments"
         print(f"{'measured peak (tracemalloc)':<30}{'':>10}{format_bytes(measured):>10}  "
@@ -98,7 +98,8 @@ def _table(args) -> None:
                      "engine_model_bytes": eng.total, "engine_bound_bytes": engine_bound(s),
                      "measured_peak_bytes": measured, "article_says": ARTICLE_QUOTES.get((T, B, H))})
     if args.format == "json":
-        print(json.dumps({"dtype": args.dtype, "D": args.input, "V": args.output, "truncation": args.truncation,
+        print(json.dumps({"schema": 1, "dtype": args.dtype, "D": args.input, "V": args.output,
+                          "truncation": args.truncation,
                           "rows": rows}, indent=2))
         return
     trunc = "full BPTT" if args.truncation is None else f"truncation {args.truncation}"

@@ -77,6 +77,8 @@ def run(args: argparse.Namespace) -> int:
             raise FileNotFoundError(f"{flag} {out!r}: directory {str(Path(out).parent)!r} does not exist.")
         if out is not None and Path(out).is_dir():
             raise ValueError(f"{flag} {out!r} is a directory; give a file name.")
+    if args.plot is not None and Path(args.plot).suffix.lower() != ".png":
+        raise ValueError(f"--plot {args.plot!r}: the loss curve is a PNG image; give a name ending in .png.")
     text = read_text(args.text)
     clip_value = None if (args.no_clip or args.clip_norm is not None) else \
         (5.0 if args.clip_value is None else args.clip_value)

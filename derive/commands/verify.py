@@ -1,11 +1,11 @@
-"""`bptt verify`: run the property suite (five routes, truncation, bounds) outside pytest."""
+"""`bptt verify`: run the property suite (every route, truncation, bounds) outside pytest."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-HELP = "cross-check BPTT by five routes and the truncation properties (hypothesis)"
+HELP = "cross-check the engine against six independent routes and the truncation properties (hypothesis)"
 DESCRIPTION = (
     "Draw RNN problems with hypothesis and check that every route agrees with the engine "
     "(generated code, RTRL, naive loop, finite differences, the symbolic derivation, straight-"
