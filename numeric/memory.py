@@ -197,7 +197,7 @@ def format_bytes(n: float | None) -> str:
     """Decimal (SI) units with three significant digits: 8192000 -> '8.19 MB'."""
     if n is None:
         return "n/a"
-    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+    for unit, scale in (("PB", 1e15), ("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
         if abs(n) >= scale:
             v = n / scale
             return f"{v:.3g} {unit}" if v < 100 else f"{v:.0f} {unit}"

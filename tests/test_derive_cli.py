@@ -133,3 +133,11 @@ def test_help_lists_the_symbolic_commands(capsys):
         main(["--help"])
     out = capsys.readouterr().out
     assert all(f"    {name}" in out for name in ("derive", "jacobian", "graph"))
+
+
+def test_jacobian_expanded_is_refused_where_it_would_run_for_minutes(capsys):
+    from derive.cli import main
+    assert main(["jacobian", "--T", "8", "--hidden-size", "2", "--expanded"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "t - k <= 5" in err and "got t - k = 8" in err
+    assert main(["jacobian", "--T", "3", "--hidden-size", "2", "--expanded"]) == 0   # small: printed

@@ -114,3 +114,14 @@ def test_corrupt_or_missing_files_raise_clear_errors(tmp_path):
         load_model(tmp_path / "missing.npz")
     with pytest.raises(ValueError, match="is a directory"):
         load_model(tmp_path)
+
+
+def test_a_saved_model_gets_the_permissions_open_would_give(tmp_path):
+    import os
+    m = CharModel(Params.init(2, 3, 2), Vocab(("a", "b")), {"activation": "tanh"})
+    umask = os.umask(0o022)
+    try:
+        path = save_model(tmp_path / "m.npz", m)
+    finally:
+        os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o644          # not the temporary file's 0600

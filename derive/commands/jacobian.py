@@ -18,6 +18,11 @@ FORMATS = ("text", "pretty", "latex", "json")
 NORMS = ("2", "1", "inf")
 
 
+# --expanded with vector states: each entry is a sum over ~H^(t-k) paths; beyond this many the
+# text runs to megabytes and takes minutes (H = 2, t - k = 6: 0.75 MB; t - k = 8: a minute)
+EXPANDED_LIMIT = 32
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_model_arguments(p, loss=False)
     g = p.add_argument_group("product")
@@ -26,11 +31,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--bound", action="store_true", help="add the norm bounds")
     g.add_argument("--norm", default="2", metavar=braces(NORMS),
                    help="induced norm of the bound: 2 (spectral, default), 1 or inf")
-    g.add_argument("--expanded", action="store_true", help="also in parameters and inputs only")
+    g.add_argument("--expanded", action="store_true",
+                   help=f"also in parameters and inputs only (vector states: while H^(t-k) <= {EXPANDED_LIMIT})")
     p.add_argument("--format", default="text", metavar=braces(FORMATS), help="output format (default text)")
 
 
 def run(args: argparse.Namespace) -> int:
+    from derive.cli import UsageError
     from derive.jacobian import jacobian_product
     from derive.printing import jacobian_json, jacobian_latex, jacobian_pretty, jacobian_text
 
@@ -38,6 +45,13 @@ def run(args: argparse.Namespace) -> int:
     u = unroll_from(args, loss=False)
     t = u.T if args.t is None else integer("--t", args.t)
     k = integer("--k", args.k, minimum=0)
+    H = u.hidden_size
+    if args.expanded and H > 1 and 0 <= k < t and H ** (t - k) > EXPANDED_LIMIT:
+        most = max(n for n in range(1, t + 1) if H ** n <= EXPANDED_LIMIT) if H <= EXPANDED_LIMIT else 0
+        limit = f"limited to t - k <= {most}" if most else f"not available (H <= {EXPANDED_LIMIT} needed)"
+        raise UsageError(f"--expanded grows like H^(t-k) terms per entry: with H = {H} it is {limit} "
+                         f"(got t - k = {t - k}); drop --expanded (the product is printed over the graph's "
+                         "nodes) or choose a smaller gap or hidden size.")
     J = jacobian_product(u, t, k, norm=choice("--norm", args.norm, NORMS))
     printer = {"text": jacobian_text, "pretty": jacobian_pretty, "latex": jacobian_latex,
                "json": jacobian_json}[fmt]
