@@ -5,22 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from .params import Params
-from .validate import check_positive_real
-
-
-def _as_grads(grads) -> Params:
-    """Params, or a dict with its five keys (as bptt accepts for params)."""
-    if isinstance(grads, dict):
-        grads = Params.from_dict(grads)
-    if not isinstance(grads, Params):
-        raise TypeError(f"grads must be numeric.Params or a dict of its five arrays; got {type(grads).__name__}.")
-    return grads
+from .validate import as_params, check_positive_real
 
 
 def clip_by_value(grads: Params, c: float) -> Params:
     """A new Params with every entry clipped to [-c, c] (c > 0)."""
     c = check_positive_real("c", c)
-    return _as_grads(grads).map(lambda g: np.clip(g, -c, c))
+    return as_params(grads, "grads").map(lambda g: np.clip(g, -c, c))
 
 
 def clip_by_global_norm(grads: Params, max_norm: float) -> tuple[Params, float]:
@@ -30,7 +21,7 @@ def clip_by_global_norm(grads: Params, max_norm: float) -> tuple[Params, float]:
     <= max_norm the gradients are returned unchanged (copied).
     """
     max_norm = check_positive_real("max_norm", max_norm)
-    grads = _as_grads(grads)
+    grads = as_params(grads, "grads")
     norm = grads.global_norm()
     if not np.isfinite(norm):
         raise ValueError(f"grads have a non-finite global norm ({norm}); cannot clip by norm.")

@@ -17,7 +17,7 @@ from .bptt import bptt, prepare
 from .forward import outputs, run_states
 from .kernels import loss_and_grad_
 from .params import PARAM_NAMES, Params
-from .validate import check_positive_real
+from .validate import as_params, check_positive_real
 
 EPS_MACH64 = float(np.finfo(np.float64).eps)
 DEFAULT_RTOL = {np.dtype(np.float64): 1e-7, np.dtype(np.float32): 1e-3}
@@ -47,11 +47,7 @@ def numerical_gradient(f: Callable[[Params], float], params: Params, *, eps: flo
     the same shapes.
     """
     eps = check_positive_real("eps", eps)
-    if isinstance(params, dict):
-        params = Params.from_dict(params)
-    if not isinstance(params, Params):
-        raise TypeError(f"params must be numeric.Params or a dict of its five arrays; got {type(params).__name__}.")
-    work = params.astype(np.float64)
+    work = as_params(params).astype(np.float64)
     return Params(**{n: _central_diff(lambda: float(f(work)), a, eps) for n, a in work})
 
 

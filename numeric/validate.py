@@ -70,12 +70,18 @@ def check_finite(name: str, a: np.ndarray) -> None:
         raise ValueError(f"{name} must be finite; got {a[where] if a.ndim else a} at index {where}.")
 
 
+def as_params(value: Any, name: str = "params") -> Params:
+    """Params as given, or built from a dict with exactly its five keys; anything else is a TypeError."""
+    if isinstance(value, dict):
+        value = Params.from_dict(value)
+    if not isinstance(value, Params):
+        raise TypeError(f"{name} must be numeric.Params or a dict of its five arrays; got {type(value).__name__}.")
+    return value
+
+
 def check_params(params: Any) -> Params:
     """Params (or a dict with its five keys) of one float dtype, consistent shapes, finite."""
-    if isinstance(params, dict):
-        params = Params.from_dict(params)
-    if not isinstance(params, Params):
-        raise TypeError(f"params must be numeric.Params or a dict of arrays; got {type(params).__name__}.")
+    params = as_params(params)
     arrays = dict(params)
     for name, a in arrays.items():
         if not isinstance(a, np.ndarray):
@@ -210,4 +216,4 @@ def check_truncation(truncation: Any) -> Truncation | None:
     return Truncation.parse(truncation)
 
 
-__all__ = [n for n in dir() if n.startswith("check_")] + ["PARAM_NAMES"]
+__all__ = [n for n in dir() if n.startswith("check_")] + ["PARAM_NAMES", "as_params"]
