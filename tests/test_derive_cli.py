@@ -141,3 +141,12 @@ def test_jacobian_expanded_is_refused_where_it_would_run_for_minutes(capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "t - k <= 5" in err and "got t - k = 8" in err
     assert main(["jacobian", "--T", "3", "--hidden-size", "2", "--expanded"]) == 0   # small: printed
+
+
+def test_generate_refuses_straight_line_flags_without_unrolled(capsys, tmp_path):
+    # `bptt generate --T 5` used to ignore --T and rewrite the committed module
+    from derive.cli import main
+    assert main(["generate", "--T", "5", "--out", str(tmp_path / "x.py")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--T applies only to --unrolled" in err
+    assert not (tmp_path / "x.py").exists()

@@ -18,6 +18,11 @@ DESCRIPTION = (
 )
 
 
+# flags of the straight-line target only: flag -> argparse dest
+UNROLLED_ONLY = {"--T": "T", "--hidden-size": "hidden_size", "--input-size": "input_size",
+                 "--output-size": "output_size", "--loss-at": "loss_at"}
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--activation", choices=sorted(ACTIVATIONS), help="default tanh")
     p.add_argument("--loss", choices=sorted(LOSSES), help="default cross_entropy (half_sse with --unrolled)")
@@ -29,11 +34,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("straight-line target")
     g.add_argument("--unrolled", action="store_true",
                    help="fully unrolled straight-line code for a fixed T and sizes")
-    g.add_argument("--T", type=int, default=3, help="sequence length (default 3, at most 6)")
-    g.add_argument("--hidden-size", type=int, default=2, help="H (default 2, at most 4)")
-    g.add_argument("--input-size", type=int, default=2, help="D (default 2, at most 4)")
-    g.add_argument("--output-size", type=int, default=2, help="V (default 2, at most 4)")
-    g.add_argument("--loss-at", default="all", choices=LOSS_AT, help="default all")
+    g.add_argument("--T", type=int, help="sequence length (default 3, at most 6)")
+    g.add_argument("--hidden-size", type=int, help="H (default 2, at most 4)")
+    g.add_argument("--input-size", type=int, help="D (default 2, at most 4)")
+    g.add_argument("--output-size", type=int, help="V (default 2, at most 4)")
+    g.add_argument("--loss-at", choices=LOSS_AT, help="default all")
     g.add_argument("--truncation", metavar="K1,K2", help="truncated BPTT fixed in the code (default: full)")
 
 
@@ -50,6 +55,12 @@ def run(args: argparse.Namespace) -> int:
     if args.truncation:
         raise UsageError("--truncation fixes the truncation of --unrolled code; a generated module "
                          "takes truncation= at run time")
+    given = [f for f, v in UNROLLED_ONLY.items() if getattr(args, v) is not None]
+    if given:
+        flags = " ".join(given)
+        verb = "applies" if len(given) == 1 else "apply"
+        raise UsageError(f"{flags} {verb} only to --unrolled (straight-line code for fixed sizes); a "
+                         f"generated module works for any sizes and loss_at: add --unrolled, or drop {flags}")
     from derive.codegen import Target, all_targets, drifted, generate_source, write_module
 
     chosen = args.activation or args.loss
@@ -87,8 +98,10 @@ def _run_unrolled(args: argparse.Namespace) -> int:
     from derive.codegen_unrolled import UnrolledTarget, generate_unrolled_source, write_unrolled
 
     trunc = None if args.truncation is None else Truncation.parse(args.truncation)
-    target = UnrolledTarget(args.T, args.input_size, args.hidden_size, args.output_size,
-                            args.activation or "tanh", args.loss or "half_sse", args.loss_at, trunc)
+    pick = lambda value, default: default if value is None else value  # noqa: E731
+    target = UnrolledTarget(pick(args.T, 3), pick(args.input_size, 2), pick(args.hidden_size, 2),
+                            pick(args.output_size, 2), args.activation or "tanh", args.loss or "half_sse",
+                            pick(args.loss_at, "all"), trunc)
     if args.check:
         path = target.default_path
         ok = path.exists() and path.read_text("utf-8") == generate_unrolled_source(target)
