@@ -85,3 +85,11 @@ def test_memory_measure_beyond_the_limit_is_refused_before_allocating(capsys):
     assert main(["memory", "--T", "1000000", "--hidden", "4096", "--batch", "64", "--measure"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--measure-limit" in err
+
+
+@pytest.mark.parametrize("extra", [["--hidden", "5"], ["--scale", "2", "--activation", "relu"]])
+def test_random_weight_flags_with_a_model_are_refused_not_ignored(hello_model, extra, capsys):
+    from derive.cli import main
+    assert main(["analyze", "--model", str(hello_model), *extra]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "random weights" in err and f"drop {extra[0]}" in err

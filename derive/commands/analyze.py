@@ -38,14 +38,17 @@ def add_weight_arguments(p: argparse.ArgumentParser, *, T: int = 50, hidden: int
                         "model's greedy text from its prefix)")
     p.add_argument("--T", type=int, default=T, help=f"sequence length T (default {T})")
     g = p.add_argument_group("random weights (without --model)")
-    g.add_argument("--hidden", type=int, default=hidden, metavar="H", help=f"hidden size H (default {hidden})")
-    g.add_argument("--input", type=int, default=8, metavar="D", help="one-hot input size D = V (default 8)")
-    g.add_argument("--scale", type=float, default=scale, help=f"std of the weights, as Params.init (default {scale:g})")
-    g.add_argument("--radius", type=float, default=radius, metavar="R",
+    # None = not given: with --model these are refused rather than silently ignored
+    g.add_argument("--hidden", type=int, metavar="H", help=f"hidden size H (default {hidden})")
+    g.add_argument("--input", type=int, metavar="D", help="one-hot input size D = V (default 8)")
+    g.add_argument("--scale", type=float, help=f"std of the weights, as Params.init (default {scale:g})")
+    g.add_argument("--radius", type=float, metavar="R",
                    help="rescale W_hh to spectral radius R, e.g. 0.9 or 1.5 (default "
                         + ("none" if radius is None else f"{radius:g}") + ")")
-    g.add_argument("--activation", choices=("tanh", "sigmoid", "relu", "identity"), default="tanh")
+    g.add_argument("--activation", choices=("tanh", "sigmoid", "relu", "identity"), help="default tanh")
     g.add_argument("--seed", type=int, default=0, help="seed of the weights and the random inputs (default 0)")
+    p.set_defaults(random_weight_defaults={"hidden": hidden, "input": 8, "scale": scale, "radius": radius,
+                                           "activation": "tanh"})
 
 
 def load_weights(args: argparse.Namespace) -> Weights:
@@ -54,17 +57,23 @@ def load_weights(args: argparse.Namespace) -> Weights:
     from numeric.validate import check_positive_int
 
     T = check_positive_int("--T", args.T)
+    given = {name: getattr(args, name) for name in args.random_weight_defaults if getattr(args, name) is not None}
     if args.model is None:
         if args.input_text is not None:
             raise ValueError("--input-text needs --model (random weights use random one-hot inputs).")
-        params = random_rnn(args.input, args.hidden, args.input, scale=args.scale, radius=args.radius,
-                            seed=args.seed)
-        xs, ys = random_inputs(T, args.input, seed=args.seed)
-        radius = "" if args.radius is None else f", W_hh rescaled to radius {args.radius:g}"
-        what = (f"random weights: H={args.hidden}, D=V={args.input}, scale {args.scale:g}{radius}, seed {args.seed}; "
+        w = argparse.Namespace(**(args.random_weight_defaults | given))
+        params = random_rnn(w.input, w.hidden, w.input, scale=w.scale, radius=w.radius, seed=args.seed)
+        xs, ys = random_inputs(T, w.input, seed=args.seed)
+        radius = "" if w.radius is None else f", W_hh rescaled to radius {w.radius:g}"
+        what = (f"random weights: H={w.hidden}, D=V={w.input}, scale {w.scale:g}{radius}, seed {args.seed}; "
                 f"random one-hot inputs, T={T}")
-        short = f"random, H={args.hidden}, scale {args.scale:g}{radius.replace(', W_hh rescaled to', ', ρ(W_hh)')}"
-        return Weights(params, xs, ys, args.activation, what, short.replace("radius ", "= "))
+        short = f"random, H={w.hidden}, scale {w.scale:g}{radius.replace(', W_hh rescaled to', ', ρ(W_hh)')}"
+        return Weights(params, xs, ys, w.activation, what, short.replace("radius ", "= "))
+    if given:
+        flags = " ".join(f"--{name}" for name in given)
+        verb = "chooses" if len(given) == 1 else "choose"
+        raise ValueError(f"{flags} {verb} random weights; with --model the model's own weights and activation "
+                         f"are used: drop {flags}.")
     from numeric.model_io import load_model
     from numeric.sample import sample
 
