@@ -220,7 +220,8 @@ def train(text: str = DEFAULT_TEXT, config: TrainConfig | None = None, *, progre
                     raise ValueError(f"training diverged at step {step + 1} (loss {loss}, or non-finite weights "
                                      f"after the update); lower lr={config.lr} or clip the gradients.")
                 losses[step], h_last = loss, seg.h
-                smooth = loss if smooth is None else TrainHistory.SMOOTHING * smooth + (1 - TrainHistory.SMOOTHING) * loss
+                a = TrainHistory.SMOOTHING
+                smooth = loss if smooth is None else a * smooth + (1 - a) * loss
                 step += 1
                 if progress and (step % 25 == 0 or step == config.steps):
                     bar.set_postfix(loss=f"{smooth:.4f}", refresh=False)

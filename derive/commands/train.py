@@ -82,7 +82,8 @@ def run(args: argparse.Namespace) -> int:
     text = read_text(args.text)
     clip_value = None if (args.no_clip or args.clip_norm is not None) else \
         (5.0 if args.clip_value is None else args.clip_value)
-    config = TrainConfig(hidden=args.hidden, seq_length=25 if args.seq_length is None else args.seq_length, steps=args.steps, lr=args.lr,
+    seq_length = 25 if args.seq_length is None else args.seq_length
+    config = TrainConfig(hidden=args.hidden, seq_length=seq_length, steps=args.steps, lr=args.lr,
                          optimizer=args.optimizer, clip_value=clip_value, clip_norm=args.clip_norm,
                          truncation=args.truncation, seed=args.seed, activation=args.activation)
     result = train(text, config, progress=not args.quiet)
