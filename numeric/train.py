@@ -34,7 +34,7 @@ from .chars import DEFAULT_TEXT, Vocab, check_text
 from .clip import clip_by_global_norm, clip_by_value
 from .params import Params
 from .truncation import Truncation
-from .validate import check_activation, check_choice, check_positive_int
+from .validate import check_activation, check_choice, check_positive_int, check_positive_real
 
 OPTIMIZERS = ("adagrad", "sgd")
 BLOCK_STEPS = 4096
@@ -44,11 +44,7 @@ ADAGRAD_EPS = 1e-8
 def _check_rate(name: str, value: Any, *, allow_none: bool = False) -> float | None:
     if value is None and allow_none:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a number > 0; got {type(value).__name__} {value!r}.")
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a finite number > 0; got {value}.")
-    return float(value)
+    return check_positive_real(name, value)
 
 
 @dataclass(frozen=True)
