@@ -52,3 +52,12 @@ def warn_overflow(where: str, bad: list[str], params: Params, activation: str, T
         f"{cause} over T = {T} steps. Use smaller recurrent weights, a bounded activation "
         f"(tanh, sigmoid)" + (", truncation, or float64." if params.dtype == np.float32 else " or truncation."),
         RuntimeWarning, stacklevel=stacklevel)
+
+
+def report_overflow(where: str, loss: float, grads: Params | None, params: Params, activation: str,
+                    T: int) -> None:
+    """warn_overflow when the loss or a gradient is not finite (for the engines' callers:
+    rtrl, naive_bptt, the generated modules); the warning points at the user's call."""
+    bad = nonfinite_names(loss, grads)
+    if bad:
+        warn_overflow(where, bad, params, activation, T, stacklevel=4)

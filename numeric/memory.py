@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .truncation import Truncation
-from .validate import check_float_dtype, check_positive_int
+from .validate import check_choice, check_float_dtype, check_positive_int
 
 ARTICLE_QUOTES = {(1000, 1, 512): "about 8 MB", (1000, 64, 1024): "over 500 MB"}
 """(T, B, H) -> what the article says its activation storage needs."""
@@ -96,8 +96,17 @@ def _item(s: Sizes, name: str, formula: str, values: int) -> MemoryItem:
     return MemoryItem(name, formula, int(values), int(values) * s.itemsize)
 
 
+OPTIMIZER_STATE = {"adagrad": 1, "sgd": 0}
+"""Arrays the size of the parameters each optimizer of ``numeric.train`` keeps (Adagrad: the
+sums of squared gradients; plain SGD: none). Its keys are ``numeric.train.OPTIMIZERS``."""
+
+
 def article_memory(s: Sizes, *, optimizer: str = "adagrad") -> MemoryReport:
-    """The article's list. With truncation k (Truncation(k1, k2): k = k2) T becomes k."""
+    """The article's list. With truncation k (Truncation(k1, k2): k = k2) T becomes k.
+
+    optimizer: one of ``OPTIMIZER_STATE`` ("adagrad", "sgd"); anything else is a ValueError.
+    """
+    state = OPTIMIZER_STATE[check_choice("optimizer", optimizer, OPTIMIZER_STATE)]
     n, _ = s.window()
     t = "T" if s.truncation is None else "k"
     h = _item(s, "hidden states h_t", f"{t}·B·H", n * s.B * s.H)
@@ -106,8 +115,7 @@ def article_memory(s: Sizes, *, optimizer: str = "adagrad") -> MemoryReport:
              _item(s, "inputs x_t", f"{t}·B·D", n * s.B * s.D),
              _item(s, "parameters", "HD+H²+H+VH+V", s.params),
              _item(s, "gradients", "= parameters", s.params),
-             _item(s, f"optimizer state ({optimizer})", "= parameters" if optimizer == "adagrad" else "0",
-                   s.params if optimizer == "adagrad" else 0),
+             _item(s, f"optimizer state ({optimizer})", "= parameters" if state else "0", state * s.params),
              _item(s, "gradient signal dh_next", "B·H", s.B * s.H))
     head = MemoryItem("activations h and a", f"2·{t}·B·H", h.values + a.values, h.nbytes + a.nbytes)
     return MemoryReport("article: h and a stored for every step", items, head)

@@ -106,6 +106,10 @@ class Params:
         return self.map(np.copy)
 
     def astype(self, dtype) -> "Params":
+        """A copy in ``dtype``, float32 or float64 (anything else is a TypeError)."""
+        from .validate import check_float_dtype     # late: validate imports this module
+
+        dtype = check_float_dtype("dtype", dtype)
         return self.map(lambda a: a.astype(dtype))
 
     def zeros_like(self) -> "Params":

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .bptt import BPTTResult, prepare
+from .finite import quiet, report_overflow
 from .params import Params
 from .rules import ACTIVATIONS, LOSSES, NUMPY_NS as ns
 
@@ -19,6 +20,14 @@ def naive_bptt(params, xs, targets, *, h0=None, activation: str = "tanh",
     """Same arguments and result as ``numeric.bptt`` (without truncation), computed naively."""
     p = prepare(params, xs, targets, h0=h0, activation=activation, loss=loss, loss_at=loss_at,
                 loss_weights=loss_weights)
+    with np.errstate(**quiet):                      # overflow is reported once, below
+        result = _naive(p)
+    report_overflow("numeric.naive_bptt", result.loss, result.grads, p.params, p.activation, p.T)
+    return result
+
+
+def _naive(p) -> BPTTResult:
+    """The per-sequence, per-step loops of ``naive_bptt`` on prepared (checked) arguments."""
     act, rule, prm = ACTIVATIONS[p.activation], LOSSES[p.loss], p.params
     T, B, _ = p.xs.shape
     grads = {name: np.zeros_like(a) for name, a in prm}

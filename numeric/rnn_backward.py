@@ -29,7 +29,7 @@ import numpy as np
 from .forward import run_states
 from .kernels import DERIV_MUL
 from .params import PARAM_NAMES, Params
-from .validate import check_activation, check_h0, check_params, check_xs, check_finite
+from .validate import check_activation, check_finite, check_h0, check_params, check_real_array, check_xs
 
 LAYER_PARAMS = ("W_xh", "W_hh", "b_h")
 
@@ -78,15 +78,12 @@ def _layer_params(params: Any) -> Params:
 
 def _check_dhs(dhs: Any, T: int, B: int, H: int, batched: bool, dtype: np.dtype) -> np.ndarray:
     """dhs (T, H) or (T, B, H) in the layout of xs -> (T, B, H) array of the params' dtype."""
-    a = np.asarray(dhs)
-    if a.dtype == object or not (np.issubdtype(a.dtype, np.floating) or np.issubdtype(a.dtype, np.integer)):
-        raise TypeError(f"dhs must be an array of real numbers; got dtype {a.dtype}.")
+    a = check_real_array("dhs", dhs, dtype)      # ragged, non-real or overflowing the cast: refused
     want = (T, B, H) if batched else (T, H)
     if a.shape != want:
         layout = "(T, B, H)" if batched else "(T, H)"
         raise ValueError(f"dhs must have shape {layout} = {want} (one ∂L/∂h_t per step, like xs); "
                          f"got {a.shape}.")
-    a = a.astype(dtype, copy=False)
     check_finite("dhs", a)
     return a.reshape(T, B, H)
 

@@ -26,6 +26,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .bptt import BPTTResult, prepare
+from .finite import quiet, report_overflow
 from .params import Params
 from .rules import ACTIVATIONS, LOSSES, NUMPY_NS
 
@@ -89,6 +90,14 @@ def rtrl(params, xs, targets, *, h0=None, activation: str = "tanh", loss: str = 
     """
     p = prepare(params, xs, targets, h0=h0, activation=activation, loss=loss, loss_at=loss_at,
                 loss_weights=loss_weights)
+    with np.errstate(**quiet):                      # overflow is reported once, below
+        result = _rtrl(p)
+    report_overflow("numeric.rtrl", result.loss, result.grads, p.params, p.activation, p.T)
+    return result
+
+
+def _rtrl(p) -> BPTTResult:
+    """The forward-mode pass of ``rtrl`` on prepared (checked) arguments."""
     prm, act, rule = p.params, ACTIVATIONS[p.activation], LOSSES[p.loss]
     T, B, D = p.xs.shape
     H, V = prm.hidden_size, prm.output_size
@@ -104,8 +113,7 @@ def rtrl(params, xs, targets, *, h0=None, activation: str = "tanh", loss: str = 
     for t in range(1, T + 1):
         direct = _direct(lay, t, p.xs[t - 1], h, prm.W_xh, eye)
         a = p.xs[t - 1] @ prm.W_xh.T + h @ prm.W_hh.T + prm.b_h
-        with np.errstate(over="ignore"):             # sigmoid: exp(-a) -> inf gives h = 0
-            h = np.asarray(act.value(NUMPY_NS, a), prm.dtype)
+        h = np.asarray(act.value(NUMPY_NS, a), prm.dtype)   # sigmoid: exp(-a) = inf gives h = 0
         fprime = np.broadcast_to(np.asarray(act.deriv(NUMPY_NS, h), prm.dtype), h.shape)
         P = fprime[:, :, None] * (np.einsum("im,bmn->bin", prm.W_hh, P) + direct)
         if t not in steps:

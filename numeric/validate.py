@@ -46,11 +46,13 @@ def check_positive_int(name: str, value: Any) -> int:
 
 
 def check_float_dtype(name: str, dtype: Any) -> np.dtype:
+    """float32 or float64 (any spelling NumPy understands) -> np.dtype; anything else, unknown
+    names and None included (np.dtype(None) would be float64), is a TypeError."""
     try:
-        dt = np.dtype(dtype)
-    except TypeError:
+        dt = None if dtype is None else np.dtype(dtype)
+    except (TypeError, ValueError):
         dt = None
-    if dt not in FLOAT_DTYPES:
+    if dt is None or dt not in FLOAT_DTYPES:            # never `None in FLOAT_DTYPES`: that is True
         raise TypeError(f"{name} must be float32 or float64; got {dtype!r}.")
     return dt
 
@@ -79,35 +81,38 @@ def as_params(value: Any, name: str = "params") -> Params:
     return value
 
 
-def check_params(params: Any) -> Params:
-    """Params (or a dict with its five keys) of one float dtype, consistent shapes, finite."""
-    params = as_params(params)
+def check_params(params: Any, name: str = "params") -> Params:
+    """Params (or a dict with its five keys) of one float dtype, consistent shapes, finite.
+
+    ``name`` is the argument named in the messages (``grads`` for the clipping functions).
+    """
+    params = as_params(params, name)
     arrays = dict(params)
-    for name, a in arrays.items():
+    for key, a in arrays.items():
         if not isinstance(a, np.ndarray):
-            raise TypeError(f"params.{name} must be a NumPy array; got {type(a).__name__}.")
+            raise TypeError(f"{name}.{key} must be a NumPy array; got {type(a).__name__}.")
     dts = {a.dtype for a in arrays.values()}
     if len(dts) != 1 or next(iter(dts)) not in FLOAT_DTYPES:
         got = {n: str(a.dtype) for n, a in arrays.items()}
-        raise TypeError(f"params must all be float32 or all float64; got dtypes {got}.")
+        raise TypeError(f"{name} must all be float32 or all float64; got dtypes {got}.")
     W_xh, W_hh, W_hy = params.W_xh, params.W_hh, params.W_hy
     if W_hh.ndim != 2 or W_hh.shape[0] != W_hh.shape[1]:
-        raise ValueError(f"params.W_hh must be square (H, H); got {W_hh.shape}.")
+        raise ValueError(f"{name}.W_hh must be square (H, H); got {W_hh.shape}.")
     H = W_hh.shape[0]
     expect = {"W_xh": ("(H, D)", W_xh.ndim == 2 and W_xh.shape[0] == H),
               "b_h": (f"({H},)", params.b_h.shape == (H,)),
               "W_hy": ("(V, H)", W_hy.ndim == 2 and W_hy.shape[1] == H)}
-    for name, (shape, ok) in expect.items():
+    for key, (shape, ok) in expect.items():
         if not ok:
-            raise ValueError(f"params.{name} must have shape {shape} with H = {H} (from W_hh); "
-                             f"got {arrays[name].shape}.")
+            raise ValueError(f"{name}.{key} must have shape {shape} with H = {H} (from W_hh); "
+                             f"got {arrays[key].shape}.")
     V = W_hy.shape[0]
     if params.b_y.shape != (V,):
-        raise ValueError(f"params.b_y must have shape ({V},) (V from W_hy {W_hy.shape}); got {params.b_y.shape}.")
+        raise ValueError(f"{name}.b_y must have shape ({V},) (V from W_hy {W_hy.shape}); got {params.b_y.shape}.")
     if min(W_xh.shape + W_hy.shape) < 1:
-        raise ValueError(f"params sizes D, H, V must be >= 1; got W_xh {W_xh.shape}, W_hy {W_hy.shape}.")
-    for name, a in arrays.items():
-        check_finite(f"params.{name}", a)
+        raise ValueError(f"{name} sizes D, H, V must be >= 1; got W_xh {W_xh.shape}, W_hy {W_hy.shape}.")
+    for key, a in arrays.items():
+        check_finite(f"{name}.{key}", a)
     return params
 
 
@@ -122,14 +127,20 @@ def check_positive_real(name: str, value: Any, *, allow_zero: bool = False) -> f
     return v
 
 
-def _real_array(name: str, value: Any, dtype: np.dtype) -> np.ndarray:
+def as_array(name: str, value: Any) -> np.ndarray:
+    """np.asarray(value), with ragged nested lists refused by name (not NumPy's 'setting an
+    array element with a sequence')."""
+    try:
+        return np.asarray(value)
+    except (ValueError, TypeError):
+        raise ValueError(f"{name} must be a rectangular array (every row the same length); got a ragged "
+                         f"{type(value).__name__} that NumPy cannot make into one.") from None
+
+
+def check_real_array(name: str, value: Any, dtype: np.dtype) -> np.ndarray:
     """value as an array of ``dtype``; ragged input, non-real dtypes and values that overflow
     the cast (1e300 into float32) are refused with the argument's name."""
-    try:
-        a = np.asarray(value)
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"{name} must be a rectangular array of real numbers; got "
-                         f"{type(value).__name__} that NumPy cannot make into one ({exc}).") from None
+    a = as_array(name, value)
     if a.dtype == object or not (np.issubdtype(a.dtype, np.floating) or np.issubdtype(a.dtype, np.integer)):
         raise TypeError(f"{name} must be an array of real numbers; got dtype {a.dtype}.")
     if a.dtype == dtype:
@@ -144,9 +155,21 @@ def _real_array(name: str, value: Any, dtype: np.dtype) -> np.ndarray:
     return cast
 
 
+def check_square_matrices(name: str, value: Any, *, stacked: bool) -> np.ndarray:
+    """A finite real (H, H) matrix, or a stack (T, H, H) of them when ``stacked``; H >= 1.
+    float32 stays float32, other real dtypes become float64."""
+    dt = getattr(value, "dtype", None)
+    a = check_real_array(name, value, dt if dt is not None and dt in FLOAT_DTYPES else np.dtype(np.float64))
+    ndim, shape = (3, "(T, H, H)") if stacked else (2, "(H, H)")
+    if a.ndim != ndim or a.shape[-1] != a.shape[-2] or a.shape[-1] < 1:
+        raise ValueError(f"{name} must have shape {shape} (square, H >= 1); got {a.shape}.")
+    check_finite(name, a)
+    return a
+
+
 def check_xs(xs: Any, params: Params) -> tuple[np.ndarray, bool]:
     """xs (T, D) or (T, B, D) -> ((T, B, D) array in params' dtype, batched flag)."""
-    a = _real_array("xs", xs, params.dtype)
+    a = check_real_array("xs", xs, params.dtype)
     D = params.input_size
     if a.ndim not in (2, 3) or a.shape[-1] != D:
         raise ValueError(f"xs must have shape (T, D) or (T, B, D) with D = {D} (from W_xh "
@@ -165,7 +188,7 @@ def check_h0(h0: Any, params: Params, B: int, batched: bool) -> np.ndarray:
     H = params.hidden_size
     if h0 is None:
         return np.zeros((B, H), params.dtype)
-    a = _real_array("h0", h0, params.dtype)
+    a = check_real_array("h0", h0, params.dtype)
     want = (B, H) if batched else (H,)
     if a.shape != want:
         raise ValueError(f"h0 must have shape {want} (H = {H}" + (f", B = {B}" if batched else "")
@@ -176,7 +199,7 @@ def check_h0(h0: Any, params: Params, B: int, batched: bool) -> np.ndarray:
 
 def check_targets(targets: Any, loss: str, T: int, B: int, V: int, batched: bool, dtype) -> np.ndarray:
     """Class indices (T,[B]) for cross_entropy, real (T,[B,]V) otherwise -> (T, B[, V])."""
-    a = np.asarray(targets)
+    a = as_array("targets", targets)
     lead = (T, B) if batched else (T,)
     if not LOSSES[loss].real_targets:
         if a.dtype == object or not np.issubdtype(a.dtype, np.integer):
@@ -188,7 +211,7 @@ def check_targets(targets: Any, loss: str, T: int, B: int, V: int, batched: bool
             bad = a[(a < 0) | (a >= V)].flat[0]
             raise ValueError(f"targets must be class indices in [0, {V - 1}] (V = {V}); got {bad}.")
         return a.reshape(T, B).astype(np.intp, copy=False)
-    a = _real_array(f"targets for loss={loss!r}", a, dtype)
+    a = check_real_array(f"targets for loss={loss!r}", a, dtype)
     if a.shape != lead + (V,):
         raise ValueError(f"targets for loss={loss!r} must have shape {lead + (V,)} (real values, V = {V}); "
                          f"got {a.shape}.")
@@ -200,7 +223,7 @@ def check_loss_weights(w: Any, T: int, B: int, batched: bool, dtype) -> np.ndarr
     """None, (T,) or (T, B) non-negative finite weights -> (T, B) or None."""
     if w is None:
         return None
-    a = _real_array("loss_weights", w, dtype)
+    a = check_real_array("loss_weights", w, dtype)
     shapes = [(T,), (T, B)] if batched else [(T,)]
     if a.shape not in shapes:
         raise ValueError(f"loss_weights must have shape {' or '.join(map(str, shapes))}; got {a.shape}.")
@@ -216,4 +239,4 @@ def check_truncation(truncation: Any) -> Truncation | None:
     return Truncation.parse(truncation)
 
 
-__all__ = [n for n in dir() if n.startswith("check_")] + ["PARAM_NAMES", "as_params"]
+__all__ = [n for n in dir() if n.startswith("check_")] + ["PARAM_NAMES", "as_array", "as_params"]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy
 
 from numeric.bptt import BPTTResult
+from numeric.finite import quiet, report_overflow, warn_overflow
 from numeric.forward import ForwardCache
 from numeric.params import Params
 from numeric.truncation import update_points
@@ -194,13 +195,19 @@ def forward(params, xs, *, h0=None, activation=ACTIVATION):
       activation: must be 'identity'.
     Returns:
       ForwardCache with hs (T + 1, [B,] H) and os (T, [B,] V), in the layout of xs.
+      Overflow gives inf/nan with one RuntimeWarning (numeric/finite.py), never NumPy's own.
     """
     _check_rule(activation, LOSS)
     params = check_params(params)
     xs3, batched = check_xs(xs, params)
     T, B, _ = xs3.shape
-    hs = _states(params, xs3, check_h0(h0, params, B, batched))
-    os = output(hs[1:].reshape(T * B, -1), params.W_hy, params.b_y).reshape(T, B, -1)
+    h = check_h0(h0, params, B, batched)
+    with numpy.errstate(**quiet):               # overflow is reported once, below
+        hs = _states(params, xs3, h)
+        os = output(hs[1:].reshape(T * B, -1), params.W_hy, params.b_y).reshape(T, B, -1)
+    bad = [name for name, a in (("hs", hs[-1]), ("os", os)) if not numpy.isfinite(a).all()]
+    if bad:
+        warn_overflow(f"numeric.generated.bptt_{ACTIVATION}_{LOSS}.forward", bad, params, ACTIVATION, T)
     if not batched:
         hs, os = hs[:, 0], os[:, 0]
     return ForwardCache(hs, os, activation)
@@ -220,7 +227,8 @@ def bptt(params, xs, targets, *, h0=None, activation="identity", loss="half_sse"
       loss_weights: None, (T,) or (T, B) non-negative weights on each L_t.
       truncation: None (full BPTT), an int k, or Truncation(k1, k2).
     Returns:
-      BPTTResult(loss, grads, dh0, dxs, h_last); loss is always the full Σ_t L_t.
+      BPTTResult(loss, grads, dh0, dxs, h_last); loss is always the full Σ_t L_t. Overflow gives
+      inf/nan with one RuntimeWarning (numeric/finite.py), never NumPy's own.
     """
     _check_rule(activation, loss)
     params = check_params(params)
@@ -236,20 +244,22 @@ def bptt(params, xs, targets, *, h0=None, activation="identity", loss="half_sse"
     points = update_points(T, check_truncation(truncation))
     scale = 1.0 / ((T if loss_at == "all" else 1) * B * V) if SCALE_BY_COUNT else 1.0
 
-    hs = _states(params, xs3, h)
-    grads = params.zeros_like()
-    dh0, dxs, total = numpy.zeros_like(h), numpy.zeros_like(xs3), 0.0
-    for tau_prev, tau, start in points:
-        if loss_at == "last" and tau != T:
-            continue                            # no loss in this window: nothing flows
-        losses = (tau, tau) if loss_at == "last" else (tau_prev + 1, tau)
-        window_loss, window_grads, da_start = _window(params, xs3, hs, y, weights, scale, losses,
-                                                      start, dxs)
-        total += window_loss
-        for (_, g), (_, d) in zip(grads, window_grads):
-            g += d
-        if start == 1:                          # the window reaches h_0
-            dh0 += grad_h_prev(da_start, params.W_hh)
+    with numpy.errstate(**quiet):               # overflow is reported once, below
+        hs = _states(params, xs3, h)
+        grads = params.zeros_like()
+        dh0, dxs, total = numpy.zeros_like(h), numpy.zeros_like(xs3), 0.0
+        for tau_prev, tau, start in points:
+            if loss_at == "last" and tau != T:
+                continue                        # no loss in this window: nothing flows
+            losses = (tau, tau) if loss_at == "last" else (tau_prev + 1, tau)
+            window_loss, window_grads, da_start = _window(params, xs3, hs, y, weights, scale, losses,
+                                                          start, dxs)
+            total += window_loss
+            for (_, g), (_, d) in zip(grads, window_grads):
+                g += d
+            if start == 1:                      # the window reaches h_0
+                dh0 += grad_h_prev(da_start, params.W_hh)
+    report_overflow(f"numeric.generated.bptt_{ACTIVATION}_{LOSS}", total, grads, params, ACTIVATION, T)
     if not batched:
         dh0, dxs, h_last = dh0[0], dxs[:, 0], hs[T, 0]
     else:
