@@ -8,22 +8,25 @@ around 1e-9 — far below the article's bar of 1e-7, and a wrong one far above i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable
 
 import numpy as np
 
 from .bptt import bptt, prepare
 from .forward import outputs, run_states
+from .gradcheck_verdict import STEP_RATIO, Comparison, GradcheckEntry, GradcheckReport, judge
 from .kernels import loss_and_grad_
 from .params import PARAM_NAMES, Params
 from .validate import as_params, check_positive_real
+
+__all__ = ["GradcheckEntry", "GradcheckReport", "gradcheck", "numerical_gradient", "lost_steps"]
 
 EPS_MACH64 = float(np.finfo(np.float64).eps)
 DEFAULT_RTOL = {np.dtype(np.float64): 1e-7, np.dtype(np.float32): 1e-3}
 
 
-def _central_diff(f: Callable[[], float], a: np.ndarray, eps: float) -> np.ndarray:
+def _central_diff(f: Callable[[], float], a: np.ndarray, eps: float,
+                  tick: Callable[[int], None] | None = None) -> np.ndarray:
     """∂f/∂a by central differences, perturbing ``a`` in place (and restoring it)."""
     g = np.empty(a.shape, np.float64)
     flat = a.reshape(-1)
@@ -35,7 +38,25 @@ def _central_diff(f: Callable[[], float], a: np.ndarray, eps: float) -> np.ndarr
         fm = f()
         flat[i] = old
         g.flat[i] = (fp - fm) / (2 * eps)
+        if tick is not None:
+            tick(1)
     return g
+
+
+def lost_steps(a: np.ndarray, eps: float) -> int:
+    """How many entries of ``a`` a step of ±eps leaves unchanged (x + eps == x or x − eps == x)."""
+    a = np.asarray(a, np.float64)
+    return int(np.count_nonzero((a + eps == a) | (a - eps == a)))
+
+
+def _check_step(name: str, eps: float, arrays: dict[str, np.ndarray]) -> None:
+    lost = sum(lost_steps(a, eps) for a in arrays.values())
+    if lost:
+        big = max(float(np.max(np.abs(a), initial=0.0)) for a in arrays.values())
+        total = sum(a.size for a in arrays.values())
+        raise ValueError(f"{name}={eps!r} is lost to rounding: x ± eps == x for {lost} of {total} entries "
+                         f"(largest |x| = {big:.3g}), so their differences would be 0; choose {name} > "
+                         f"{float(np.spacing(big)):.1e} (1e-6 is usual).")
 
 
 def numerical_gradient(f: Callable[[Params], float], params: Params, *, eps: float = 1e-6) -> Params:
@@ -44,90 +65,34 @@ def numerical_gradient(f: Callable[[Params], float], params: Params, *, eps: flo
     ``f`` is called 2 × (number of entries) times on a private float64 copy of ``params``
     (Params or a dict of its five arrays; float32 params are copied to float64 too: perturbing
     by eps = 1e-6 in float32 would round the step itself away). Returns a float64 Params of
-    the same shapes.
+    the same shapes. An eps so small that x ± eps == x for some entry is refused (ValueError).
     """
     eps = check_positive_real("eps", eps)
     work = as_params(params).astype(np.float64)
+    _check_step("eps", eps, dict(work))
     return Params(**{n: _central_diff(lambda: float(f(work)), a, eps) for n, a in work})
 
 
-@dataclass(frozen=True)
-class GradcheckEntry:
-    """The check of one gradient: norm-wise relative error and its worst entry."""
-
-    name: str
-    rel_error: float
-    abs_error: float
-    worst_index: tuple[int, ...]
-    analytic: float
-    numeric: float
-    rtol: float
-    atol: float
-
-    @property
-    def passed(self) -> bool:
-        return self.rel_error < self.rtol
-
-    def __str__(self) -> str:
-        status = "ok" if self.passed else "FAIL"
-        text = f"{self.name:<5} rel {self.rel_error:.3e}  abs {self.abs_error:.3e}  [{status}]"
-        if not self.passed:
-            text += (f"\n  worst entry {self.name}{list(self.worst_index)}:"
-                     f"\n    analytic {self.analytic:.17g}\n    numeric  {self.numeric:.17g}"
-                     f"\n  tolerance rel < {self.rtol:g} (atol floor {self.atol:.3g})")
-        return text
-
-
-@dataclass(frozen=True)
-class GradcheckReport:
-    """Per-gradient entries (W_xh, W_hh, b_h, W_hy, b_y, h0, xs) and the overall verdict."""
-
-    entries: dict[str, GradcheckEntry]
-    eps: float
-
-    @property
-    def passed(self) -> bool:
-        return all(e.passed for e in self.entries.values())
-
-    @property
-    def max_rel_error(self) -> float:
-        return max(e.rel_error for e in self.entries.values())
-
-    def __getitem__(self, name: str) -> GradcheckEntry:
-        return self.entries[name]
-
-    def __iter__(self) -> Iterator[GradcheckEntry]:
-        return iter(self.entries.values())
-
-    def __str__(self) -> str:
-        head = f"gradcheck (central differences, eps={self.eps:g}): {'PASS' if self.passed else 'FAIL'}"
-        return "\n".join([head] + [str(e) for e in self])
-
-
-def _entry(name: str, a: np.ndarray, n: np.ndarray, rtol: float, atol: float) -> GradcheckEntry:
-    a = np.asarray(a, np.float64)
-    diff = np.abs(a - n)
-    worst = np.unravel_index(int(np.argmax(diff)), diff.shape) if diff.size else ()
-    abs_err = float(np.linalg.norm(a - n))
-    scale = max(float(np.linalg.norm(a) + np.linalg.norm(n)), atol)
-    rel = abs_err / scale if scale > 0 else 0.0     # both exactly zero (atol = 0): they agree
-    return GradcheckEntry(name, rel, abs_err, tuple(int(i) for i in worst),
-                          float(a[worst]), float(n[worst]), rtol, atol)
-
-
 def gradcheck(params, xs, targets, *, eps: float = 1e-6, rtol: float | None = None,
-              atol: float | None = None, h0=None, **bptt_options) -> GradcheckReport:
+              atol: float | None = None, h0=None, progress: bool = False, **bptt_options) -> GradcheckReport:
     """Compare ``numeric.bptt`` with central differences for every parameter, h0 and xs.
 
     Error per gradient: ‖a − n‖ / max(‖a‖ + ‖n‖, atol), reported with its worst entry.
     Defaults: rtol 1e-7 in float64 (the article's bar), 1e-3 in float32 (the float32
     gradient is compared with float64 differences of the same problem; float32 BPTT keeps
     only ~1e-6 relative accuracy per operation, which T steps compound). atol, the floor of
-    the denominator, defaults to the differences' own noise floor divided by rtol,
-    4·ε_mach·max(1, |L|)/eps·√n / rtol: below it a gradient is judged by its absolute error.
+    the denominator, defaults to the differences' own noise floor divided by rtol, where the
+    floor is F = 4·ε_mach·max(1, |L|)/eps·√n: below it a gradient is judged by its absolute error.
+
+    Each gradient's verdict is "pass", "fail" or "inconclusive" (numeric/gradcheck_verdict.py):
+    NaN/inf is never a pass; a gradient not well above F (below 1000·F) is inconclusive, with a
+    suggested eps; a mismatch is a fail only when the differences at eps and 10·eps agree with
+    each other (else the loss is too chaotic for finite differences: inconclusive). The cost is
+    2 loss evaluations per entry, twice that for a gradient whose first comparison cannot decide.
 
     Truncated gradients are not gradients of L, so ``truncation`` is refused here. Problems
     with a relu pre-activation within eps of 0 straddle the kink and are the caller's to avoid.
+    ``progress`` shows a bar (one tick per entry) on stderr.
     """
     if bptt_options.get("truncation") is not None:
         raise ValueError("gradcheck checks the full gradient; truncation must be None "
@@ -136,25 +101,55 @@ def gradcheck(params, xs, targets, *, eps: float = 1e-6, rtol: float | None = No
     eps = check_positive_real("eps", eps)
     rtol = None if rtol is None else check_positive_real("rtol", rtol)
     atol = None if atol is None else check_positive_real("atol", atol, allow_zero=True)
-    res = bptt(params, xs, targets, h0=h0, **bptt_options)
+    with np.errstate(all="ignore"):         # overflow is judged below (inconclusive), not warned twice
+        res = bptt(params, xs, targets, h0=h0, **bptt_options)
     p = prepare(params, xs, targets, h0=h0, **bptt_options)
     rtol = DEFAULT_RTOL[p.params.dtype] if rtol is None else rtol
-    p64 = prepare(p.params.astype(np.float64), p.xs, p.targets if p.loss == "cross_entropy"
-                  else p.targets.astype(np.float64), h0=p.h0.astype(np.float64), activation=p.activation,
-                  loss=p.loss, loss_at=p.loss_at,
-                  loss_weights=None if p.weights is None else p.weights.astype(np.float64))
-    p64 = _private_copy(p64)
+    p64 = _private_copy(_as_float64(p))
     f = lambda: _loss(p64)  # noqa: E731  (reads the arrays perturbed in place)
     analytic = dict(res.grads) | {"h0": res.dh0, "xs": res.dxs}
-    targets_arrays = dict(p64.params) | {"h0": p64.h0, "xs": p64.xs}
+    arrays = dict(p64.params) | {"h0": p64.h0, "xs": p64.xs}
+    bar = _bar(sum(a.size for a in arrays.values()), progress)
+    w_norm = _lazy(lambda: float(np.linalg.norm(p64.params.W_hh, 2)))
     entries = {}
-    for name in PARAM_NAMES + ("h0", "xs"):
-        num = _central_diff(f, targets_arrays[name], eps)
-        a = np.asarray(analytic[name])
-        num = num.reshape(a.shape)          # engine layout (T, B, D) -> the caller's (T, D)
-        floor = 4 * EPS_MACH64 * max(1.0, abs(res.loss)) / eps * np.sqrt(num.size) / rtol
-        entries[name] = _entry(name, a, num, rtol, floor if atol is None else atol)
+    try:
+        with np.errstate(all="ignore"):
+            for name in PARAM_NAMES + ("h0", "xs"):
+                entries[name] = _check_one(name, f, arrays[name], np.asarray(analytic[name]), eps, rtol,
+                                           atol, res.loss, w_norm, bar and bar.update)
+    finally:
+        if bar is not None:
+            bar.close()
     return GradcheckReport(entries, eps)
+
+
+def _check_one(name, f, x, a, eps, rtol, atol, loss, w_norm, tick) -> GradcheckEntry:
+    """Differences of one array (at eps, and at STEP_RATIO·eps only if needed) and the verdict."""
+    lost = lost_steps(x, eps)
+    num = _central_diff(f, x, eps, tick).reshape(a.shape)   # engine layout (T, B, D) -> the caller's (T, D)
+    floor = 4 * EPS_MACH64 * max(1.0, abs(loss)) / eps * np.sqrt(num.size) if np.isfinite(loss) else np.inf
+    c = Comparison(name, eps, rtol, atol, float(floor), lost, bool(np.isfinite(loss)), w_norm)
+    return judge(c, a, num, lambda: _central_diff(f, x, eps * STEP_RATIO).reshape(a.shape))
+
+
+def _lazy(fn: Callable[[], float]) -> Callable[[], float]:
+    cache: list[float] = []
+    return lambda: cache[0] if cache else (cache.append(fn()) or cache[0])
+
+
+def _bar(total: int, on: bool):
+    if not on:
+        return None
+    from tqdm import tqdm
+    return tqdm(total=total, desc="gradcheck", unit="entry", leave=False)
+
+
+def _as_float64(p):
+    """The prepared problem in float64 (the differences are always taken in float64)."""
+    return prepare(p.params.astype(np.float64), p.xs, p.targets if p.loss == "cross_entropy"
+                   else p.targets.astype(np.float64), h0=p.h0.astype(np.float64), activation=p.activation,
+                   loss=p.loss, loss_at=p.loss_at,
+                   loss_weights=None if p.weights is None else p.weights.astype(np.float64))
 
 
 def _private_copy(p):

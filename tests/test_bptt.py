@@ -24,8 +24,10 @@ def test_bptt_matches_finite_differences(problem):
     # Central differences with eps=1e-6 in float64: truncation O(eps^2) and round-off
     # ~eps_mach*|L|/eps give relative errors ~1e-9 (see numeric/gradcheck.py), so the
     # article's bar of 1e-7 separates right from wrong. relu problems stay 1e-3 from the kink.
+    # A gradient below 1000x the differences' noise floor (hypothesis draws weights like 1e-38)
+    # cannot be told right from wrong: "inconclusive" there, never "fail"; every other one passes.
     report = gradcheck(**problem.kwargs(truncation=False))
-    assert report.passed, str(report)
+    assert all(e.passed or (e.status == "inconclusive" and "noise floor" in e.reason) for e in report), str(report)
 
 
 @given(problems(dims_strategy=dims(batched=True), h0=None, loss_weights=False,

@@ -32,7 +32,7 @@ def test_gradcheck_command_passes_and_bad_values_exit_2(capsys):
     assert "--T must be an integer >= 1; got 0" in capsys.readouterr().err
     assert main(["gradcheck", "--activation", "soft"]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "activation='soft' is not known" in err
+    assert err.count("\n") == 1 and "--activation 'soft' is not known; choose one of identity, relu, sigmoid, tanh." in err
 
 
 @pytest.mark.parametrize("flag", ["--hidden-size", "--input-size"])
