@@ -42,3 +42,31 @@ def test_clip_functions_accept_a_dict_like_bptt_params():
     assert norm == pytest.approx(g.global_norm()) and clipped.global_norm() == pytest.approx(1.0)
     with pytest.raises(TypeError, match="grads must be numeric.Params"):
         clip_by_value([1, 2], 1.0)
+
+
+def _with(name, value):
+    g = Params.init(3, 4, 5, scale=1.0, seed=3)
+    return Params(**{**dict(g), name: value})
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_both_clips_refuse_non_finite_gradients_instead_of_passing_them_through(bad):
+    g = Params.init(3, 4, 5, scale=1.0, seed=3)
+    g.W_hh[1, 2] = bad
+    for clip in (lambda: clip_by_value(g, 1.0), lambda: clip_by_global_norm(g, 1.0)):
+        with pytest.raises(ValueError, match=r"grads\.W_hh must be finite; got .* at index \(1, 2\)"):
+            clip()
+
+
+@pytest.mark.parametrize("grads, err, match", [
+    (_with("W_hh", np.zeros((4, 3))), ValueError, r"grads\.W_hh must be square"),
+    (_with("b_y", np.zeros(2)), ValueError, r"grads\.b_y must have shape \(5,\)"),
+    (Params(*(a.astype(int) for _, a in Params.init(3, 4, 5))), TypeError, "grads must all be float32 or all float64"),
+    (Params(*(a.astype(bool) for _, a in Params.init(3, 4, 5))), TypeError, "grads must all be float32 or all float64"),
+    (Params(*(a.astype(complex) for _, a in Params.init(3, 4, 5))), TypeError, "grads must all be float32 or all float64"),
+])
+def test_both_clips_refuse_mismatched_shapes_and_non_float_gradients(grads, err, match):
+    with pytest.raises(err, match=match):
+        clip_by_value(grads, 1.0)
+    with pytest.raises(err, match=match):
+        clip_by_global_norm(grads, 1.0)

@@ -140,3 +140,42 @@ def test_batched_inputs_are_refused_with_a_clear_error():
     p = Params.init(2, 3, 2)
     with pytest.raises(ValueError, match=r"one sequence \(T, D\)"):
         step_jacobians(p, np.zeros((4, 2, 2)))
+
+
+@pytest.mark.parametrize("scale, radius", [(1e-320, 0.9), (0.01, 1e308), (0.01, 0.9)])
+def test_random_rnn_reaches_the_radius_with_finite_weights_whatever_the_scale(scale, radius):
+    # before: scale=1e-320 (subnormal W_hh) and radius=1e308 (radius/ρ overflows) gave ±inf
+    p = random_rnn(2, 3, 2, scale=scale, radius=radius, seed=0)
+    assert np.isfinite(p.W_hh).all()
+    # eigenvalues of a 3x3 matrix, computed after an exact-up-to-rounding rescale: 1e-12 relative
+    assert math.isclose(spectral_radius(p.W_hh), radius, rel_tol=1e-12)
+
+
+def test_random_rnn_refuses_a_radius_whose_weights_would_overflow():
+    with pytest.raises(ValueError, match=r"radius=1\.7e\+308 is too large: .* choose radius <= "):
+        random_rnn(2, 3, 2, radius=1.7e308, seed=0)
+
+
+@pytest.mark.parametrize("fn, arg, match", [
+    (spectral_norm, [[1.0, 2.0], [3.0]], "W must be a rectangular array"),
+    (spectral_norm, np.ones((2, 3)), r"W must have shape \(H, H\)"),
+    (spectral_radius, np.array([[np.nan]]), "W must be finite"),
+    (spectral_radius, np.ones((2, 2), complex), "W must be an array of real numbers"),
+    (log_norms_to_last, np.ones((2, 2)), r"J must have shape \(T, H, H\)"),
+    (log_norms_to_last, np.full((2, 1, 1), np.inf), "J must be finite"),
+    (lambda J: jacobian_product(J, 1, 0), np.ones((2, 3, 2)), r"J must have shape \(T, H, H\)"),
+    (lambda J: jacobian_product(J, True, 0), np.ones((2, 2, 2)), "need integers 0 <= k <= t <= T"),
+])
+def test_the_matrix_functions_validate_their_input(fn, arg, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        fn(arg)
+
+
+def test_the_analysis_functions_accept_dict_params_like_bptt():
+    p = random_rnn(3, 4, 3, scale=0.5, seed=2)
+    xs, ys = random_inputs(6, 3, seed=2)
+    assert np.array_equal(step_jacobians(dict(p), xs), step_jacobians(p, xs))
+    assert np.array_equal(loss_grad_norms(dict(p), xs, ys), loss_grad_norms(p, xs, ys))
+    assert np.array_equal(analyze(dict(p), xs).log_norms, analyze(p, xs).log_norms)
+    with pytest.raises(TypeError, match="params must be numeric.Params or a dict"):
+        analyze([1, 2], xs)

@@ -131,3 +131,25 @@ def test_cli_memory_bad_input_is_one_line_and_exit_2(argv, match, capsys):
     assert main(["memory", *argv]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("bptt memory: error:") and match in err and "\n" not in err
+
+
+@pytest.mark.parametrize("dtype", ["bogus", None, "float16"])
+def test_sizes_refuses_unknown_dtypes_instead_of_a_none_dtype(dtype):
+    with pytest.raises(TypeError, match="dtype must be float32 or float64"):
+        sizes(10, 4, dtype=dtype)
+
+
+@pytest.mark.parametrize("optimizer", ["Adagrad", "adam", "", None])
+def test_article_memory_refuses_unknown_optimizers(optimizer):
+    with pytest.raises(ValueError, match=r"optimizer=.* is not known; choose one of \['adagrad', 'sgd'\]"):
+        article_memory(sizes(10, 4), optimizer=optimizer)
+
+
+def test_the_optimizer_table_covers_exactly_the_training_optimizers():
+    from numeric.memory import OPTIMIZER_STATE
+    from numeric.train import OPTIMIZERS
+    assert sorted(OPTIMIZER_STATE) == sorted(OPTIMIZERS)
+    s = sizes(10, 4)
+    state = {o: next(i for i in article_memory(s, optimizer=o).items if i.name.startswith("optimizer"))
+             for o in OPTIMIZERS}
+    assert state["adagrad"].values == s.params and state["sgd"].values == 0   # Adagrad: one sum per weight

@@ -1,6 +1,7 @@
 """Params: shapes, dtypes, reproducible init, iteration order."""
 
 import numpy as np
+import pytest
 
 from numeric import PARAM_NAMES, Params
 
@@ -33,3 +34,18 @@ def test_arithmetic_and_global_norm():
     q = p * 2.0 - p
     assert all(np.allclose(x, y) for (_, x), (_, y) in zip(p, q))
     assert np.isclose(p.global_norm(), np.sqrt(sum((a ** 2).sum() for _, a in p)))
+
+
+@pytest.mark.parametrize("dtype", ["float16x", "bogus", None, "float16", np.int32, "complex128"])
+def test_unknown_or_non_float_dtypes_are_refused_by_init_and_astype(dtype):
+    # np.dtype(None) is float64 and `None in (float32, float64)` is True: both must not slip through
+    with pytest.raises(TypeError, match=r"dtype must be float32 or float64; got "):
+        Params.init(2, 3, 2, dtype=dtype)
+    with pytest.raises(TypeError, match=r"dtype must be float32 or float64; got "):
+        Params.init(2, 3, 2).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype, want", [("float32", np.float32), ("f8", np.float64), (np.float32, np.float32)])
+def test_any_spelling_of_float32_or_float64_is_accepted(dtype, want):
+    assert Params.init(2, 3, 2, dtype=dtype).dtype == want
+    assert Params.init(2, 3, 2).astype(dtype).dtype == want

@@ -118,3 +118,10 @@ def test_bad_arguments_are_named_in_the_error(bad, message):
     with pytest.raises(ValueError) as e:
         rnn_backward(kw.pop("params"), kw.pop("xs"), kw.pop("h0"), kw.pop("dhs"), **kw)
     assert message in str(e.value)
+
+
+def test_ragged_dhs_are_refused_naming_the_argument():
+    p = Params.init(2, 3, 1)
+    with pytest.raises(ValueError, match=r"^dhs must be a rectangular array") as e:
+        rnn_backward(p, np.zeros((2, 2)), None, [[0.0, 1.0, 2.0], [1.0]])
+    assert "setting an array element" not in str(e.value)

@@ -133,3 +133,11 @@ def test_tbptt_segments_checks_its_arguments_at_the_call():
         tbptt_segments(P, XS[:0], Y[:0], 2)          # no next() needed
     with pytest.raises(ValueError, match="k1"):
         tbptt_segments(P, XS, Y, 0)
+
+
+@pytest.mark.parametrize("loss, targets", [("cross_entropy", [0, [1, 0], 1, 0, 1]),
+                                           ("sse", [[0.0, 1.0], [1.0]] + [[0.0, 0.0]] * 3)])
+def test_ragged_targets_are_refused_naming_the_argument(loss, targets):
+    with pytest.raises(ValueError, match=r"^targets must be a rectangular array") as e:
+        call(targets=targets, loss=loss)
+    assert "setting an array element" not in str(e.value)
