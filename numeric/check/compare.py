@@ -7,6 +7,10 @@ Error of one quantity (a gradient array, or the loss)::
 
 ν is the quantity's magnitude bound (numeric/check/magnitude.py). The norm-wise relative error
 is the one ``numeric.gradcheck`` reports; 1 means unrelated values (or one of them zero).
+
+NaN or inf in the function's answer is always wrong. A quantity whose reference (or whose
+bound ν) is not finite — the engine itself overflowed on the case — cannot be judged: it is
+left out of ``errors`` and listed in ``Outcome.unreliable``, neither right nor wrong.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ class Outcome:
     wrong: tuple[str, ...] = ()
     failure: str | None = None          # raised, or answered in the wrong form
     mutated: tuple[str, ...] = ()
+    unreliable: tuple[str, ...] = ()    # reference or its bound not finite: not judged
 
     @property
     def ok(self) -> bool:
@@ -53,6 +58,8 @@ def relative_errors(got: dict[str, Any], expected: dict[str, Any], bounds: Calla
         if n not in got:
             continue
         g, e = np.asarray(got[n], np.float64), np.asarray(expected[n], np.float64)
+        if not np.all(np.isfinite(e)):
+            continue                                          # unreliable reference: not judged
         if not np.all(np.isfinite(g)):
             errs[n] = float("inf")
             continue
@@ -61,7 +68,10 @@ def relative_errors(got: dict[str, Any], expected: dict[str, Any], bounds: Calla
             errs[n] = diff / max(size, tol.tiny)
             continue
         nu = bounds() if nu is None else nu
-        errs[n] = diff / max(size, tol.floor * _norm(nu[n]), tol.tiny)
+        floor = tol.floor * _norm(nu[n])
+        if not np.isfinite(floor):      # an infinite floor would make any answer "right": not judged
+            continue
+        errs[n] = diff / max(size, floor, tol.tiny)
     return errs
 
 
@@ -74,7 +84,8 @@ def evaluate(fn: Callable, case: Case, spec: CheckSpec) -> Outcome:
         return Outcome(case, expected, None, failure=str(e))
     errs = relative_errors(got, expected, lambda: magnitudes(case, spec.row), spec.tol)
     wrong = tuple(n for n, v in errs.items() if not v < spec.tol.rtol)
-    return Outcome(case, expected, got, errs, wrong, None, mutated)
+    unreliable = tuple(n for n in expected if n in got and n not in errs)
+    return Outcome(case, expected, got, errs, wrong, None, mutated, unreliable)
 
 
 def same_answer(a: dict[str, Any], b: dict[str, Any]) -> bool:

@@ -108,6 +108,10 @@ def _notes(outcomes: list[Outcome], flaky: bool) -> list[str]:
     if mutated:
         notes.append(f"fn modified its inputs in place ({', '.join(mutated)}); the checker passes fresh "
                      "copies, but a caller reusing them would see the change.")
+    unjudged = sum(1 for o in outcomes if o.unreliable)
+    if unjudged:
+        notes.append(f"{unjudged} case(s) not judged for some quantities: the reference engine's own answer "
+                     "was not finite there (overflow), so nothing could be compared.")
     if flaky:
         notes.append("the first failure did not reproduce when the same case was run again, so it "
                      "could not be shrunk: fn's answers depend on earlier calls.")

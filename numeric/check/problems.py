@@ -104,7 +104,7 @@ def _cap_logits(params: Params, xs: np.ndarray, h0: np.ndarray, activation: str,
     is a different matter from BPTT being right. The recurrent part is left as drawn.
     """
     m = float(np.abs(forward(params, xs, h0=h0, activation=activation).os).max())
-    if m <= LOGIT_CAP:
+    if m <= LOGIT_CAP or not np.isfinite(m):    # overflowed: left as drawn, judged unreliable (compare.py)
         return params
     c = LOGIT_CAP / m
     return Params(params.W_xh, params.W_hh, params.b_h, _round(params.W_hy * c, dt), _round(params.b_y * c, dt))
