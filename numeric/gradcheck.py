@@ -3,7 +3,9 @@
 Central differences, (f(θ + ε e_i) − f(θ − ε e_i)) / 2ε, for every entry. In float64 with
 ε = 1e-6 the truncation error is O(ε²) ≈ 1e-12 and the round-off error about
 ε_mach·|L|/ε ≈ 2e-10·|L| per entry, so a correct gradient shows a norm-wise relative error
-around 1e-9 — far below the article's bar of 1e-7, and a wrong one far above it.
+around 1e-9 — far below the article's bar of 1e-7, and a wrong one far above it. Where that
+reasoning fails (overflow, an eps lost to rounding or drowned in round-off, a loss chaotic in
+the weights) the verdict is "inconclusive", never a pass: see numeric/gradcheck_verdict.py.
 """
 
 from __future__ import annotations
