@@ -38,9 +38,19 @@ def save_png(fig, path: str | Path, *, dpi: int = 100) -> Path:
     return path
 
 
+# tanh is ±1 to double precision beyond |z| = 19.1; wider ranges only flatten the picture (and
+# beyond ~1e15 matplotlib cannot place its ticks)
+MAX_ZMAX = 1000.0
+MAX_DECAY_STEPS = 100_000      # more points than any figure has pixels
+Y_CAP = 1e100                  # growing curves are drawn up to here (matplotlib's log ticks overflow near 1e300)
+
+
 def tanh_figure(*, zmax: float = 4.0, threshold: float = 1.0, size=(8.0, 5.0)):
     """tanh(z) and tanh'(z) = 1 − tanh²(z); |z| < threshold shaded green, beyond it red."""
-    if not (math.isfinite(zmax) and zmax > 0 and math.isfinite(threshold) and 0 < threshold < zmax):
+    if not (math.isfinite(zmax) and 0 < zmax <= MAX_ZMAX):
+        raise ValueError(f"zmax must be a number in (0, {MAX_ZMAX:g}] (tanh is ±1 to double precision "
+                         f"beyond |z| = 19.1); got {zmax}.")
+    if not (math.isfinite(threshold) and 0 < threshold < zmax):
         raise ValueError(f"need 0 < threshold < zmax; got threshold={threshold}, zmax={zmax}.")
     z = np.linspace(-zmax, zmax, 801)
     h = np.tanh(z)
@@ -71,8 +81,8 @@ def decay_figure(factors: Sequence[float] = DEFAULT_FACTORS, *, steps: int = 50,
 
     if not factors:
         raise ValueError("factors must list at least one decay factor; got none.")
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"steps must be an integer >= 1; got {steps!r}.")
+    if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= MAX_DECAY_STEPS:
+        raise ValueError(f"steps must be an integer from 1 to {MAX_DECAY_STEPS}; got {steps!r}.")
     if not (isinstance(level, (int, float)) and 0 < level < 1):
         raise ValueError(f"level must be a number in (0, 1), e.g. 0.01 for 1 %; got {level!r}.")
     n = np.arange(steps + 1)
@@ -81,9 +91,9 @@ def decay_figure(factors: Sequence[float] = DEFAULT_FACTORS, *, steps: int = 50,
     ymin = 1e-6
     for f in factors:
         cross = decay_crossing(f, level)
-        y = float(f) ** n
+        y = _powers(float(f), n)
         if cross is None:
-            label = f"factor {f:g}: " + ("stays at 1" if f == 1 else f"grows, ×{y[-1]:.3g} at step {steps}")
+            label = f"factor {f:g}: " + ("stays at 1" if f == 1 else f"grows, ×{_power_text(f, steps)} at step {steps}")
         else:
             label = f"factor {f:g}: below {level:.0%} from step {cross[1]}"
         (line,) = ax.semilogy(n, np.maximum(y, 1e-300), lw=2, marker="o", ms=2.5, label=label)
@@ -94,7 +104,7 @@ def decay_figure(factors: Sequence[float] = DEFAULT_FACTORS, *, steps: int = 50,
                         **(dict(xytext=(6, 6)) if cross[0] < 0.7 * steps else dict(xytext=(-8, -24), ha="right")))
             ax.plot([cross[1]], [y[cross[1]]], marker="o", ms=6, mfc="none", color=line.get_color())
     ax.axhline(level, color="black", ls="--", lw=1, label=f"{level:.0%} of the original gradient")
-    top = max(2.0, max(float(f) ** steps for f in factors) * 3)
+    top = min(Y_CAP, max(2.0, max(_powers(float(f), np.array([steps]))[0] for f in factors) * 3))
     ax.set_ylim(ymin, top)
     ax.set_xlim(0, steps)
     ax.set_xlabel("time steps back n")
@@ -103,6 +113,22 @@ def decay_figure(factors: Sequence[float] = DEFAULT_FACTORS, *, steps: int = 50,
     ax.grid(alpha=0.3, which="both")
     ax.legend(loc="lower left", fontsize=9)
     return fig
+
+
+def _powers(f: float, n: np.ndarray) -> np.ndarray:
+    """f**n, capped at Y_CAP (2**2000 overflows a float; it is drawn at the top of the axes)."""
+    if f <= 1:
+        return f ** n
+    return np.exp(np.minimum(n * math.log(f), math.log(Y_CAP)))
+
+
+def _power_text(f: float, n: int) -> str:
+    """f**n to 3 digits, also beyond the float range (2**2000 = 1.15e+602)."""
+    log10 = n * math.log10(f)
+    if log10 < 300:
+        return f"{f ** n:.3g}"
+    exponent, fraction = divmod(log10, 1)
+    return f"{10 ** fraction:.3g}e+{int(exponent)}"
 
 
 def heatmap_figure(G: np.ndarray, *, title: str = "", size=(7.0, 6.0)):

@@ -10,13 +10,20 @@ import argparse
 
 from numeric.rules import ACTIVATIONS, LOSS_AT, LOSSES
 
+# SymPy builds and prints derivations at roughly this many characters a second (measured: the
+# compact derivation of T = 1000 is 265 kB in 4 s; the expanded one of T = 64, 5 MB in 33 s)
+PRINT_RATE = 65e3
+
 
 def braces(choices) -> str:
     return "{" + ",".join(choices) + "}"
 
 
 def add_model_arguments(p: argparse.ArgumentParser, *, loss: bool = True) -> None:
-    """--T, --hidden-size, --input-size, --output-size, --activation[, --loss, --loss-at]."""
+    """--T, --hidden-size, --input-size, --output-size, --activation[, --loss, --loss-at], --force."""
+    from ._limits import add_force_argument
+
+    add_force_argument(p)
     g = p.add_argument_group("model")
     g.add_argument("--T", default="3", metavar="N", help="sequence length T >= 1 (default 3)")
     g.add_argument("--hidden-size", default="1", metavar="H", help="H (default 1)")
@@ -45,17 +52,32 @@ def choice(flag: str, value: str, choices) -> str:
     return value
 
 
-def unroll_from(args: argparse.Namespace, *, loss: bool = True):
-    """The Unrolled graph the options describe (checked values, one-line errors)."""
+def model_sizes(args: argparse.Namespace) -> tuple[int, int, int, int]:
+    """(T, H, D, V) from --T, --hidden-size, --input-size, --output-size, checked."""
+    return (integer("--T", args.T), integer("--hidden-size", args.hidden_size),
+            integer("--input-size", args.input_size), integer("--output-size", args.output_size))
+
+
+def unroll_from(args: argparse.Namespace, *, loss: bool = True, nbytes=None, what: str = "this graph"):
+    """The Unrolled graph the options describe (checked values, one-line errors).
+
+    nbytes(T, H, D, V): the estimated printed size; beyond the limits of ``_limits.check_work``
+    the command is refused before anything is built (unrolling H = 300 alone takes seconds).
+    """
     from derive.graph import unroll
 
-    kw = dict(hidden_size=integer("--hidden-size", args.hidden_size),
-              input_size=integer("--input-size", args.input_size),
-              output_size=integer("--output-size", args.output_size),
+    from ._limits import check_work
+
+    T, H, D, V = model_sizes(args)
+    kw = dict(hidden_size=H, input_size=D, output_size=V,
               activation=choice("--activation", args.activation, ACTIVATIONS))
     if loss:
         kw.update(loss=choice("--loss", args.loss, LOSSES), loss_at=choice("--loss-at", args.loss_at, LOSS_AT))
-    return unroll(integer("--T", args.T), **kw)
+    if nbytes is not None:
+        size = nbytes(T, H, D, V)
+        check_work(args, f"{what} (T = {T}, H = {H}, D = {D}, V = {V})", nbytes=size,
+                   seconds=size / PRINT_RATE, remedy="choose a smaller --T or --hidden-size")
+    return unroll(T, **kw)
 
 
 def emit(out) -> int:

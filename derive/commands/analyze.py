@@ -36,7 +36,7 @@ def add_weight_arguments(p: argparse.ArgumentParser, *, T: int = 50, hidden: int
                    help="with --model: a text whose characters are the inputs and, shifted by one, the "
                         "targets (next-character prediction), so T = min(--T, len(TEXT) - 1) (default: the "
                         "model's greedy text from its prefix)")
-    p.add_argument("--T", type=int, default=T, help=f"sequence length T (default {T})")
+    p.add_argument("--T", type=int, help=f"sequence length T (default {T})")
     g = p.add_argument_group("random weights (without --model)")
     # None = not given: with --model these are refused rather than silently ignored
     g.add_argument("--hidden", type=int, metavar="H", help=f"hidden size H (default {hidden})")
@@ -46,9 +46,29 @@ def add_weight_arguments(p: argparse.ArgumentParser, *, T: int = 50, hidden: int
                    help="rescale W_hh to spectral radius R, e.g. 0.9 or 1.5 (default "
                         + ("none" if radius is None else f"{radius:g}") + ")")
     g.add_argument("--activation", choices=("tanh", "sigmoid", "relu", "identity"), help="default tanh")
-    g.add_argument("--seed", type=int, default=0, help="seed of the weights and the random inputs (default 0)")
+    g.add_argument("--seed", type=int, help="seed of the weights and the random inputs (default 0)")
+    from ._limits import add_force_argument
+
+    add_force_argument(p)
+    p.set_defaults(cost=analysis_cost)
+    p.set_defaults(default_T=T)
     p.set_defaults(random_weight_defaults={"hidden": hidden, "input": 8, "scale": scale, "radius": radius,
                                            "activation": "tanh"})
+
+
+def analysis_cost(T: int, H: int) -> tuple[float, float]:
+    """(bytes, seconds) of `bptt analyze`: the T Jacobians (H, H) in float64, and per step one
+    product and one spectral norm, ~6.4e-10 s per T·H³ (H = 500, T = 50: about 4 s)."""
+    return 8.0 * T * H * H, 6.4e-10 * T * H ** 3
+
+
+def check_cost(args: argparse.Namespace, T: int, H: int) -> None:
+    """Refuse (unless --force) sizes whose analysis would need gigabytes or take minutes."""
+    from ._limits import check_work
+
+    nbytes, seconds = args.cost(T, H)
+    check_work(args, f"the analysis of T = {T} steps with H = {H}", nbytes=nbytes, seconds=seconds,
+               verb="need", remedy="choose a smaller --T" + ("" if args.model else " or --hidden"))
 
 
 def load_weights(args: argparse.Namespace) -> Weights:
@@ -56,12 +76,18 @@ def load_weights(args: argparse.Namespace) -> Weights:
     from numeric.jacobians import random_inputs, random_rnn
     from numeric.validate import check_positive_int
 
-    T = check_positive_int("--T", args.T)
+    T = check_positive_int("--T", args.default_T if args.T is None else args.T)
+    args.seed = 0 if args.seed is None else args.seed
+    if args.seed < 0:
+        raise ValueError(f"--seed must be an integer >= 0; got {args.seed}.")
     given = {name: getattr(args, name) for name in args.random_weight_defaults if getattr(args, name) is not None}
     if args.model is None:
         if args.input_text is not None:
             raise ValueError("--input-text needs --model (random weights use random one-hot inputs).")
         w = argparse.Namespace(**(args.random_weight_defaults | given))
+        for flag, v in (("--hidden", w.hidden), ("--input", w.input)):
+            check_positive_int(flag, v)
+        check_cost(args, T, w.hidden)
         params = random_rnn(w.input, w.hidden, w.input, scale=w.scale, radius=w.radius, seed=args.seed)
         xs, ys = random_inputs(T, w.input, seed=args.seed)
         radius = "" if w.radius is None else f", W_hh rescaled to radius {w.radius:g}"
@@ -78,6 +104,7 @@ def load_weights(args: argparse.Namespace) -> Weights:
     from numeric.sample import sample
 
     model = load_model(args.model)
+    check_cost(args, T, model.params.hidden_size)
     text = args.input_text
     if text is None:
         p = model.default_prefix
@@ -92,6 +119,19 @@ def load_weights(args: argparse.Namespace) -> Weights:
     return Weights(model.params, xs, ids[1:], model.activation, what, short)
 
 
+def exp_text(log_value: float) -> str:
+    """exp(log_value) as "%.6e", also beyond the float range (e^800 = 2.726374e+347)."""
+    if log_value == -math.inf:
+        return f"{0.0:.6e}"
+    if log_value < 700:
+        return f"{math.exp(log_value):.6e}"
+    exponent, fraction = divmod(log_value / math.log(10), 1)
+    mantissa = 10 ** fraction
+    if f"{mantissa:.6f}".startswith("10"):
+        mantissa, exponent = mantissa / 10, exponent + 1
+    return f"{mantissa:.6f}e+{int(exponent)}"
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_weight_arguments(p)
     p.add_argument("--every", type=int, default=None, metavar="N",
@@ -102,8 +142,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from numeric.jacobians import analyze
 
+    from ._limits import refuse_unused
+
     if args.every is not None and args.every < 1:
         raise ValueError(f"--every must be >= 1; got {args.every}.")
+    if args.format == "json":
+        refuse_unused(args, {"--every": "every"}, "to the text table (JSON holds every k)")
     w = load_weights(args)
     what = w.description
     r = analyze(w.params, w.xs, activation=w.activation)
@@ -132,7 +176,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"  {'k':>5} {'T-k':>5} {'‖∂h_T/∂h_k‖₂':>14}")
     ks = sorted(set(range(r.T, -1, -every)) | {0})[::-1]
     for k in ks:
-        print(f"  {k:>5} {r.T - k:>5} {math.exp(r.log_norms[k]):>14.6e}")
+        print(f"  {k:>5} {r.T - k:>5} {exp_text(r.log_norms[k]):>14}")
     line = f"effective decay factor ‖∂h_T/∂h_0‖₂^(1/T) = {r.decay_factor:.6g} per step"
     tail = f"; 1 % reached after {crossing:.3g} steps" if crossing is not None else \
         ("; it grows" if r.decay_factor > 1 else "; it does not decay")

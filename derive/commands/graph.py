@@ -26,7 +26,11 @@ def run(args: argparse.Namespace) -> int:
     from derive.printing import graph_json, graph_latex, graph_pretty, graph_text
 
     fmt = choice("--format", args.format, FORMATS)
-    u = unroll_from(args)
+    if args.params and fmt != "dot":
+        raise ValueError(f"--params draws the parameters in the DOT picture; it applies only with "
+                         f"--format dot (got --format {fmt}): add --format dot or drop --params.")
+    # ~220 characters per step and 20 per weight per step (T = 1000: 221 kB; H = 32, T = 3: 63 kB)
+    u = unroll_from(args, nbytes=lambda T, H, D, V: T * (220.0 + 20.0 * H * (H + D + V)), what="the graph")
     if fmt == "dot":
         return emit(u.to_dot(show_params=args.params))
     return emit({"text": graph_text, "pretty": graph_pretty, "latex": graph_latex, "json": graph_json}[fmt](u))

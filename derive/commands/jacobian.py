@@ -36,22 +36,31 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", default="text", metavar=braces(FORMATS), help="output format (default text)")
 
 
+def printed_size(H: int, gap: int) -> float:
+    """Estimated characters of the product over the nodes: each of its H² entries sums ~H^(gap-1)
+    paths of ~50 characters (H = 16, t - k = 3: 3.4 MB in 31 s)."""
+    return 300.0 + 52.0 * float(H) ** (gap + 1) if H > 1 else 300.0 * max(gap, 1)
+
+
 def run(args: argparse.Namespace) -> int:
     from derive.cli import UsageError
     from derive.jacobian import jacobian_product
     from derive.printing import jacobian_json, jacobian_latex, jacobian_pretty, jacobian_text
 
+    from ._limits import FORCE
+    from ._symbolic import model_sizes
+
     fmt = choice("--format", args.format, FORMATS)
-    u = unroll_from(args, loss=False)
-    t = u.T if args.t is None else integer("--t", args.t)
+    T, H = model_sizes(args)[:2]
+    t = T if args.t is None else integer("--t", args.t)
     k = integer("--k", args.k, minimum=0)
-    H = u.hidden_size
-    if args.expanded and H > 1 and 0 <= k < t and H ** (t - k) > EXPANDED_LIMIT:
+    if args.expanded and H > 1 and 0 <= k < t and H ** (t - k) > EXPANDED_LIMIT and not args.force:
         most = max(n for n in range(1, t + 1) if H ** n <= EXPANDED_LIMIT) if H <= EXPANDED_LIMIT else 0
         limit = f"limited to t - k <= {most}" if most else f"not available (H <= {EXPANDED_LIMIT} needed)"
         raise UsageError(f"--expanded grows like H^(t-k) terms per entry: with H = {H} it is {limit} "
                          f"(got t - k = {t - k}); drop --expanded (the product is printed over the graph's "
-                         "nodes) or choose a smaller gap or hidden size.")
+                         f"nodes), choose a smaller gap or hidden size, or add {FORCE} to run it anyway.")
+    u = unroll_from(args, loss=False, nbytes=lambda *_: printed_size(H, t - k), what=f"∂h_{t}/∂h_{k}")
     J = jacobian_product(u, t, k, norm=choice("--norm", args.norm, NORMS))
     printer = {"text": jacobian_text, "pretty": jacobian_pretty, "latex": jacobian_latex,
                "json": jacobian_json}[fmt]

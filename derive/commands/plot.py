@@ -33,18 +33,53 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--height", type=float, default=None, help="inches (default 5; memory 6.5; heatmap 6)")
     p.add_argument("--dpi", type=int, default=100, help="pixels per inch (default 100)")
     g = p.add_argument_group("tanh")
-    g.add_argument("--zmax", type=float, default=4.0, help="z range [-zmax, zmax] (default 4)")
-    g.add_argument("--threshold", type=float, default=1.0, help="|z| beyond which tanh saturates (default 1)")
+    # defaults are None here and filled in by run(): a flag given for another figure is refused
+    g.add_argument("--zmax", type=float, help="z range [-zmax, zmax] (default 4)")
+    g.add_argument("--threshold", type=float, help="|z| beyond which tanh saturates (default 1)")
     g = p.add_argument_group("decay")
-    g.add_argument("--factors", type=_floats, default=(0.5, 0.9, 1.0, 1.1), metavar="F1,F2,...",
-                   help="decay factors (default 0.5,0.9,1.0,1.1)")
+    g.add_argument("--factors", type=_floats, metavar="F1,F2,...", help="decay factors (default 0.5,0.9,1.0,1.1)")
     g.add_argument("--steps", type=int, default=None,
                    help="decay: steps back (default 50); loss without --model: training steps (default 2000)")
-    g.add_argument("--level", type=float, default=0.01, help="the line to cross (default 0.01 = 1 %%)")
+    g.add_argument("--level", type=float, help="the line to cross (default 0.01 = 1 %%)")
     g = p.add_argument_group("memory")
-    g.add_argument("--dtype", choices=("float64", "float32"), default="float64")
+    g.add_argument("--dtype", choices=("float64", "float32"), help="default float64")
     # heatmap: weights and inputs as in `bptt analyze` (random defaults with visible decay); loss: --model
     add_weight_arguments(p, T=30, hidden=50, scale=0.3, radius=0.9)
+    p.set_defaults(cost=heatmap_cost)
+
+
+def heatmap_cost(T: int, H: int) -> tuple[float, float]:
+    """(bytes, seconds) of the heatmap: T Jacobians (H, H) and T² norms; carrying all T rows back
+    is one (T, H) x (H, H) product per step, ~1e-9 s per T²·H²."""
+    return 8.0 * T * (H * H + T), 1e-9 * T * T * H * H
+
+
+# the options of one figure only: flag -> (argparse dest, the figures it applies to)
+FIGURE_OPTIONS = {
+    "--zmax": ("zmax", ("tanh",)), "--threshold": ("threshold", ("tanh",)),
+    "--factors": ("factors", ("decay",)), "--level": ("level", ("decay",)), "--steps": ("steps", ("decay", "loss")),
+    "--dtype": ("dtype", ("memory",)), "--model": ("model", ("heatmap", "loss")),
+    "--seed": ("seed", ("heatmap", "loss")), "--force": ("force", ("heatmap",)),
+    **{flag: (flag[2:].replace("-", "_"), ("heatmap",))
+       for flag in ("--input-text", "--T", "--hidden", "--input", "--scale", "--radius", "--activation")},
+}
+DEFAULTS = {"zmax": 4.0, "threshold": 1.0, "factors": (0.5, 0.9, 1.0, 1.1), "level": 0.01, "dtype": "float64",
+            "seed": 0}
+
+
+def check_options(args: argparse.Namespace) -> None:
+    """Refuse options of other figures (they would do nothing), then fill in the defaults."""
+    from ._limits import refuse_unused
+
+    for flag, (dest, kinds) in FIGURE_OPTIONS.items():
+        if args.kind not in kinds:
+            refuse_unused(args, {flag: dest}, f"to plot {' and '.join(kinds)}, not to plot {args.kind}")
+    if args.kind == "loss" and args.model is not None:
+        refuse_unused(args, {"--steps": "steps", "--seed": "seed"},
+                      "to the fresh training run of plot loss without --model")
+    for dest, value in DEFAULTS.items():
+        if getattr(args, dest) is None:
+            setattr(args, dest, value)
 
 
 DEFAULT_SIZE = {"memory": (13.0, 6.5), "heatmap": (7.0, 6.0)}
@@ -92,6 +127,7 @@ def _loss_figure(args, size):
 def run(args: argparse.Namespace) -> int:
     from derive.figures import save_png
 
+    check_options(args)
     if args.steps is not None and args.steps < 1:
         raise ValueError(f"--steps must be an integer >= 1; got {args.steps}.")
     w, h = DEFAULT_SIZE.get(args.kind, (8.0, 5.0))
