@@ -55,7 +55,8 @@ class GradcheckEntry:
 
     verdict is "pass", "fail" or "inconclusive" (None: judged by rel_error < rtol alone);
     reason says why a gradient is not a pass; suggested_eps is a step that would resolve it
-    (None when no step size would); noise_floor is the differences' round-off floor F.
+    (None when no step size would); noise_floor is the differences' round-off floor F
+    (None: not computed).
     """
 
     name: str
@@ -69,7 +70,7 @@ class GradcheckEntry:
     verdict: str | None = None
     reason: str = ""
     suggested_eps: float | None = None
-    noise_floor: float = float("nan")
+    noise_floor: float | None = None
 
     @property
     def status(self) -> str:
@@ -85,7 +86,8 @@ class GradcheckEntry:
         return {"name": self.name, "verdict": self.status, "rel_error": _num(self.rel_error),
                 "abs_error": _num(self.abs_error), "worst_index": list(self.worst_index),
                 "analytic": _num(self.analytic), "numeric": _num(self.numeric), "rtol": self.rtol,
-                "atol": _num(self.atol), "noise_floor": _num(self.noise_floor),
+                "atol": _num(self.atol),
+                "noise_floor": None if self.noise_floor is None else _num(self.noise_floor),
                 "reason": self.reason or None, "suggested_eps": self.suggested_eps}
 
     def __str__(self) -> str:
