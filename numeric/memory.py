@@ -92,6 +92,13 @@ def sizes(T: int, H: int, *, B: int = 1, D: int = 64, V: int = 64, dtype="float6
     return Sizes(**vals, dtype=check_float_dtype("dtype", dtype), truncation=trunc)
 
 
+def check_sizes(s) -> Sizes:
+    """The accountings take a ``Sizes`` from ``sizes(...)``; anything else is a TypeError."""
+    if not isinstance(s, Sizes):
+        raise TypeError(f"s must be numeric.memory.Sizes, made by sizes(T, H, ...); got {type(s).__name__}.")
+    return s
+
+
 def _item(s: Sizes, name: str, formula: str, values: int) -> MemoryItem:
     return MemoryItem(name, formula, int(values), int(values) * s.itemsize)
 
@@ -107,7 +114,7 @@ def article_memory(s: Sizes, *, optimizer: str = "adagrad") -> MemoryReport:
     optimizer: one of ``OPTIMIZER_STATE`` ("adagrad", "sgd"); anything else is a ValueError.
     """
     state = OPTIMIZER_STATE[check_choice("optimizer", optimizer, OPTIMIZER_STATE)]
-    n, _ = s.window()
+    n, _ = check_sizes(s).window()
     t = "T" if s.truncation is None else "k"
     h = _item(s, "hidden states h_t", f"{t}·B·H", n * s.B * s.H)
     a = _item(s, "pre-activations a_t", f"{t}·B·H", n * s.B * s.H)

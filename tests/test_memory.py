@@ -153,3 +153,9 @@ def test_the_optimizer_table_covers_exactly_the_training_optimizers():
     state = {o: next(i for i in article_memory(s, optimizer=o).items if i.name.startswith("optimizer"))
              for o in OPTIMIZERS}
     assert state["adagrad"].values == s.params and state["sgd"].values == 0   # Adagrad: one sum per weight
+
+
+@pytest.mark.parametrize("s", [None, (10, 4), {"T": 10, "H": 4}])
+def test_article_memory_refuses_anything_but_sizes(s):
+    with pytest.raises(TypeError, match="s must be numeric.memory.Sizes"):
+        article_memory(s)
