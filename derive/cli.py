@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import re
 import sys
 
 from . import __version__
@@ -49,8 +50,17 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=mod.HELP, description=getattr(mod, "DESCRIPTION", mod.HELP),
                            allow_abbrev=False)
         mod.add_arguments(p)
-        p.set_defaults(_run=mod.run)
+        p.set_defaults(_run=mod.run, _flags=getattr(mod, "PARAM_FLAGS", {}))
     return parser
+
+
+def flag_message(message: str, flags: dict[str, str]) -> str:
+    """Name the flag, not the library's parameter: "H must be ..." -> "--hidden must be ...".
+
+    flags: a command's PARAM_FLAGS (parameter name -> flag); only a leading name is replaced.
+    """
+    m = re.match(r"(\w+)(?=[ =])", message)
+    return flags[m.group(1)] + message[m.end():] if m and m.group(1) in flags else message
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:                     # output piped into `head`: not an error
         return 0
     except (UsageError, ValueError, TypeError, OSError) as e:   # OSError: unwritable/directory paths
-        print(f"bptt {args.command}: error: {e}", file=sys.stderr)
+        print(f"bptt {args.command}: error: {flag_message(str(e), args._flags)}", file=sys.stderr)
         return 2
     except MemoryError as e:
         print(f"bptt {args.command}: error: not enough memory ({e}); choose smaller sizes", file=sys.stderr)

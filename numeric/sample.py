@@ -30,8 +30,10 @@ def next_index(o: np.ndarray, temperature: float, rng: np.random.Generator) -> i
     """Draw a class from the logits o (V,): argmax when temperature is 0, else softmax(o / T)."""
     if temperature == 0:
         return int(np.argmax(o))
-    z = o / temperature
-    z -= z.max()                                      # exp never overflows; the max entry is exp(0) = 1
+    # shifted first, so z <= 0 and exp never overflows (the max entry is exp(0) = 1); for tiny
+    # temperatures (1e-310) the division overflows to -inf, whose exp is the exact limit 0
+    with np.errstate(over="ignore"):
+        z = (o - o.max()) / temperature
     p = np.exp(z)
     p /= p.sum()
     return int(rng.choice(p.shape[0], p=p))

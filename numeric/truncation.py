@@ -49,7 +49,7 @@ class Truncation:
             return value
         if isinstance(value, str):
             parts = [p.strip() for p in value.split(",")]
-            if len(parts) not in (1, 2) or not all(p.lstrip("-").isdigit() for p in parts):
+            if len(parts) not in (1, 2) or not all(p.lstrip("-").isdigit() and p.isascii() for p in parts):
                 raise ValueError(f"truncation must be 'k' or 'k1,k2' with integers; got {value!r}.")
             nums = [int(p) for p in parts]
             return cls(nums[0], nums[-1])

@@ -63,7 +63,7 @@ def test_analyze_a_saved_model_on_its_own_greedy_text(hello_model, capsys):
 
 @pytest.mark.parametrize("argv, match", [
     (["--T", "-1"], "--T must be an integer >= 1"),
-    (["--hidden", "0"], "hidden_size must be an integer >= 1"),
+    (["--hidden", "0"], "--hidden must be an integer >= 1"),
     (["--radius", "-2"], "radius must be a finite number >= 0"),
     (["--input-text", "abc"], "--input-text needs --model"),
     (["--model", "/nonexistent/m.npz"], "does not exist"),

@@ -154,7 +154,7 @@ def test_generate_cli_bad_combinations_exit_2(capsys):
     assert main(["generate", "--truncation", "2"]) == 2
     assert main(["generate", "--unrolled", "--T", "9"]) == 2
     err = capsys.readouterr().err
-    assert "bptt generate: error: T for --unrolled must be <= 6" in err
+    assert "bptt generate: error: --T for --unrolled must be <= 6" in err
 
 
 def test_unrolled_cli_prints_straight_line_code(capsys):

@@ -41,9 +41,9 @@ def test_plot_writes_a_png_of_the_requested_size(tmp_path, capsys, kind, extra):
 
 
 def test_plot_loss_of_a_saved_model_and_heatmap_of_it(tmp_path, trained_model):
-    for kind in ("loss", "heatmap"):
+    for kind, extra in (("loss", []), ("heatmap", ["--T", "10"])):      # --T is the heatmap's only
         out = tmp_path / f"{kind}.png"
-        assert main(["plot", kind, "--model", str(trained_model), "--T", "10", "--out", str(out), *SMALL]) == 0
+        assert main(["plot", kind, "--model", str(trained_model), *extra, "--out", str(out), *SMALL]) == 0
         assert png_size(out) == (150, 100)
 
 
@@ -122,7 +122,7 @@ def test_loss_figure_plots_every_step_and_the_smoothed_curve():
     (["tanh", "--threshold", "5"], "need 0 < threshold < zmax"),
     (["decay", "--steps", "0"], "steps must be an integer >= 1"),
     (["decay", "--level", "2"], "level must be a number in (0, 1)"),
-    (["decay", "--factors", "0.5,-1"], "factor must be a finite number >= 0"),
+    (["decay", "--factors", "0.5,-1"], "--factors must be a finite number >= 0"),
     (["heatmap", "--T", "-3"], "--T must be an integer >= 1"),
     (["tanh", "--dpi", "-1"], "must be > 0"),
     (["loss", "--model", "/nonexistent/m.npz"], "does not exist"),

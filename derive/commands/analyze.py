@@ -15,6 +15,9 @@ DESCRIPTION = (
     "necessary condition for exploding (γ‖W_hh‖₂ > 1), the measured ‖∂h_T/∂h_k‖₂ for every k along "
     "an input sequence, and the effective per-step decay factor."
 )
+# the library's parameter names in its messages -> this command's flags (derive/cli.py)
+PARAM_FLAGS = {"hidden_size": "--hidden", "input_size": "--input", "output_size": "--input", "scale": "--scale",
+               "radius": "--radius", "T": "--T"}
 
 
 class Weights(NamedTuple):

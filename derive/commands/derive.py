@@ -18,6 +18,8 @@ DESCRIPTION = (
 )
 GRADIENTS = ("W_hh", "W_xh", "W_hy", "b_h", "b_y", "h0")
 FORMATS = ("text", "pretty", "latex", "json")
+# the library's parameter names in its messages -> this command's flags (derive/cli.py)
+PARAM_FLAGS = {"truncation": "--truncation"}
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

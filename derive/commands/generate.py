@@ -14,13 +14,17 @@ DESCRIPTION = (
     "cross_entropy when not given). --all rewrites all 16 committed modules; --check compares "
     "instead of writing (exit 1 on drift; without --activation/--loss it checks every committed "
     "module). --unrolled writes straight-line code for a fixed T and sizes from the expanded "
-    "derivation, by default under numeric/generated/unrolled/."
+    "derivation, by default to bptt_<activation>_<loss>_T<T>_D<D>_H<H>_V<V>.py in the current "
+    "directory (the committed example's own path for it). --out never creates directories."
 )
 
 
 # flags of the straight-line target only: flag -> argparse dest
 UNROLLED_ONLY = {"--T": "T", "--hidden-size": "hidden_size", "--input-size": "input_size",
-                 "--output-size": "output_size", "--loss-at": "loss_at"}
+                 "--output-size": "output_size", "--loss-at": "loss_at", "--force": "force"}
+# the library's parameter names in its messages -> this command's flags (derive/cli.py)
+PARAM_FLAGS = {"T": "--T", "hidden_size": "--hidden-size", "input_size": "--input-size",
+               "output_size": "--output-size", "truncation": "--truncation"}
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -40,10 +44,23 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--output-size", type=int, help="V (default 2, at most 4)")
     g.add_argument("--loss-at", choices=LOSS_AT, help="default all")
     g.add_argument("--truncation", metavar="K1,K2", help="truncated BPTT fixed in the code (default: full)")
+    from ._limits import add_force_argument
+
+    add_force_argument(g)
+
+
+def unrolled_seconds(T: int, H: int) -> float:
+    """Estimated seconds to derive and print straight-line code: the expanded entries sum over
+    paths, ~0.025 s x H^(1.2 T) (T = 3, H = 2: 0.3 s; T = 4, H = 3: 7 s; T = 6, H = 4: > 15 min)."""
+    return 0.3 * max(1.0, float(H) ** (1.2 * T) / 12.0)
 
 
 def run(args: argparse.Namespace) -> int:
     from derive.cli import UsageError
+
+    from ._limits import check_out_dir
+
+    check_out_dir("--out", args.out)
 
     if args.all and (args.out or args.unrolled or args.activation or args.loss):
         raise UsageError("--all writes every activation x loss to the default paths; it takes no "
@@ -55,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     if args.truncation:
         raise UsageError("--truncation fixes the truncation of --unrolled code; a generated module "
                          "takes truncation= at run time")
-    given = [f for f, v in UNROLLED_ONLY.items() if getattr(args, v) is not None]
+    given = [f for f, v in UNROLLED_ONLY.items() if getattr(args, v) not in (None, False)]
     if given:
         flags = " ".join(given)
         verb = "applies" if len(given) == 1 else "apply"
@@ -102,6 +119,10 @@ def _run_unrolled(args: argparse.Namespace) -> int:
     target = UnrolledTarget(pick(args.T, 3), pick(args.input_size, 2), pick(args.hidden_size, 2),
                             pick(args.output_size, 2), args.activation or "tanh", args.loss or "half_sse",
                             pick(args.loss_at, "all"), trunc)
+    from ._limits import check_work
+
+    check_work(args, f"--unrolled with T = {target.T}, H = {target.H}", seconds=unrolled_seconds(target.T, target.H),
+               remedy="choose a smaller --T or --hidden-size")
     if args.check:
         path = target.default_path
         ok = path.exists() and path.read_text("utf-8") == generate_unrolled_source(target)
@@ -110,5 +131,13 @@ def _run_unrolled(args: argparse.Namespace) -> int:
     if args.out == "-":
         sys.stdout.write(generate_unrolled_source(target))
     else:
-        print(f"wrote {write_unrolled(target, args.out)}", file=sys.stderr)
+        print(f"wrote {write_unrolled(target, args.out or unrolled_default_path(target))}", file=sys.stderr)
     return 0
+
+
+def unrolled_default_path(target) -> str:
+    """Where --unrolled writes without --out: the committed example's own file when it is that
+    target (so its header's command regenerates it), else the current directory, never the package."""
+    from derive.codegen_unrolled import COMMITTED
+
+    return str(target.default_path) if target in COMMITTED else f"{target.module_name}.py"

@@ -20,12 +20,16 @@ SLIP_NOTE = (
     "The article's 'about 2 million floating-point numbers, or 8 MB in float32' is a slip: T·H is 512,000\n"
     "(1,024,000 with the pre-activations), not 2 million; its 8 MB is what h and a take in float64."
 )
+# the library's parameter names in its messages -> this command's flags (derive/cli.py)
+PARAM_FLAGS = {"T": "--T", "H": "--hidden", "B": "--batch", "D": "--input", "V": "--output",
+               "truncation": "--truncation", "optimizer": "--optimizer"}
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--T", type=int, default=1000, help="sequence length T (default 1000)")
-    p.add_argument("--hidden", type=int, default=512, metavar="H", help="hidden size H (default 512)")
-    p.add_argument("--batch", type=int, default=1, metavar="B", help="batch size B (default 1)")
+    # None = not given: --table chooses its own (T, B, H) and refuses these rather than ignore them
+    p.add_argument("--T", type=int, help="sequence length T (default 1000)")
+    p.add_argument("--hidden", type=int, metavar="H", help="hidden size H (default 512)")
+    p.add_argument("--batch", type=int, metavar="B", help="batch size B (default 1)")
     p.add_argument("--input", type=int, default=64, metavar="D", help="input size D (default 64)")
     p.add_argument("--output", type=int, default=64, metavar="V", help="output size V (default 64)")
     p.add_argument("--dtype", choices=("float64", "float32"), default="float64")
@@ -33,7 +37,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--optimizer", choices=("adagrad", "sgd"), default="adagrad",
                    help="optimizer state in the article's accounting (adagrad: one value per parameter)")
     p.add_argument("--measure", action="store_true", help="run the engine and print the measured peak")
-    p.add_argument("--measure-limit", type=float, default=2.0, metavar="GB",
+    p.add_argument("--measure-limit", type=float, metavar="GB",
                    help="with --measure, refuse (with --table: skip rows) when the engine model exceeds "
                         "this (default 2 GB)")
     p.add_argument("--table", action="store_true", help="a table over several (T, B, H), the article's included")
@@ -126,6 +130,16 @@ def _table(args) -> None:
 def run(args: argparse.Namespace) -> int:
     from numeric.memory import sizes
 
+    from ._limits import refuse_unused
+
+    if not args.measure:
+        refuse_unused(args, {"--measure-limit": "measure_limit"}, "with --measure")
+    if args.table:
+        refuse_unused(args, {"--T": "T", "--hidden": "hidden", "--batch": "batch"},
+                      "without --table (the table has its own (T, B, H) rows)")
+    for dest, default in (("T", 1000), ("hidden", 512), ("batch", 1), ("measure_limit", 2.0)):
+        if getattr(args, dest) is None:
+            setattr(args, dest, default)
     if not args.measure_limit > 0:
         raise ValueError(f"--measure-limit must be > 0 (GB); got {args.measure_limit}.")
     s = sizes(args.T, args.hidden, B=args.batch, D=args.input, V=args.output, dtype=args.dtype,

@@ -14,6 +14,10 @@ DESCRIPTION = (
     "(of --model, or of a fresh default training run)."
 )
 KINDS = ("tanh", "decay", "heatmap", "memory", "loss")
+# the library's parameter names in its messages -> this command's flags (derive/cli.py)
+PARAM_FLAGS = {"hidden_size": "--hidden", "input_size": "--input", "output_size": "--input", "scale": "--scale",
+               "radius": "--radius", "T": "--T", "level": "--level", "factor": "--factors", "factors": "--factors",
+               "steps": "--steps", "zmax": "--zmax", "seed": "--seed"}
 
 
 def _floats(text: str) -> tuple[float, ...]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 
 HELP = "generate text from a saved char-level model (temperature 0 = greedy)"
+# the library's parameter names in its messages -> this command's flags (derive/cli.py)
+PARAM_FLAGS = {"length": "--length", "temperature": "--temperature", "prefix": "--prefix"}
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -15,6 +17,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--temperature", type=float, default=1.0, metavar="T",
                    help="softmax temperature; 0 is greedy (default 1)")
     p.add_argument("--seed", type=int, default=None, metavar="S", help="seed of the sampler (default: fresh)")
+    from ._limits import add_force_argument
+
+    add_force_argument(p)
+
+
+def check_length(args: argparse.Namespace, flag: str, length: int, H: int, V: int, copies: int = 1) -> None:
+    """Refuse (unless --force) a sample that would print megabytes: each character is one
+    step, ~20 µs of drawing plus the H x (H + V) products, and at least one byte of output."""
+    from ._limits import check_work
+
+    if length < 0:
+        raise ValueError(f"{flag} must be an integer >= 0; got {length}.")
+    check_work(args, f"{flag} {length}", nbytes=copies * length,
+               seconds=copies * length * (2e-5 + 2e-9 * H * (H + V)), remedy=f"choose a smaller {flag}")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -23,7 +39,12 @@ def run(args: argparse.Namespace) -> int:
 
     if args.prefix is not None and not args.prefix:
         raise ValueError("--prefix must not be empty; omit it to start from the model's default prefix.")
+    if args.seed is not None and args.temperature == 0:
+        raise ValueError("--seed seeds the random draws; with --temperature 0 (greedy) there are none: drop --seed.")
+    if args.seed is not None and args.seed < 0:
+        raise ValueError(f"--seed must be an integer >= 0; got {args.seed}.")
     model = load_model(args.model)
+    check_length(args, "--length", args.length, model.params.hidden_size, len(model.vocab))
     prefix = model.default_prefix if args.prefix is None else args.prefix
     print(prefix + sample(model, prefix=prefix, length=args.length, temperature=args.temperature, seed=args.seed))
     return 0

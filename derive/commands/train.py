@@ -12,6 +12,10 @@ DESCRIPTION = (
     "hidden 100, 25-character chunks with the hidden state carried, adagrad lr 0.1, element-wise "
     "clipping at 5. Prints the losses and a greedy and a random sample."
 )
+# the library's parameter names in its messages -> this command's flags (derive/cli.py)
+PARAM_FLAGS = {"hidden": "--hidden", "lr": "--lr", "steps": "--steps", "seed": "--seed", "seq_length": "--seq-length",
+               "truncation": "--truncation", "clip_value": "--clip-value", "clip_norm": "--clip-norm",
+               "optimizer": "--optimizer", "activation": "--activation"}
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -36,6 +40,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--plot", metavar="LOSS.png", help="write the loss curve as a PNG")
     p.add_argument("--sample-length", type=int, default=60, metavar="N", help="length of the printed samples")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    from ._limits import add_force_argument
+
+    add_force_argument(p)
 
 
 def read_text(path: str | None) -> str:
@@ -66,17 +73,17 @@ def run(args: argparse.Namespace) -> int:
 
     if args.seq_length is not None and args.truncation is not None:
         raise UsageError("give --seq-length L or --truncation k|k1,k2, not both (--seq-length L is --truncation L).")
-    if args.sample_length < 0:
-        raise ValueError(f"--sample-length must be >= 0; got {args.sample_length}.")
+    from .sample import check_length
+
+    check_length(args, "--sample-length", args.sample_length, args.hidden, 256, copies=2)
     if args.clip_value is not None and not args.clip_value > 0:
         raise ValueError(f"--clip-value must be > 0; got {args.clip_value} (use --no-clip to switch clipping off).")
     if args.seq_length is not None and args.seq_length < 1:
         raise ValueError(f"--seq-length must be >= 1; got {args.seq_length}.")
+    from ._limits import check_out_dir
+
     for flag, out in (("--save", args.save), ("--plot", args.plot)):
-        if out is not None and not Path(out).resolve().parent.is_dir():
-            raise FileNotFoundError(f"{flag} {out!r}: directory {str(Path(out).parent)!r} does not exist.")
-        if out is not None and Path(out).is_dir():
-            raise ValueError(f"{flag} {out!r} is a directory; give a file name.")
+        check_out_dir(flag, out)
     if args.plot is not None and Path(args.plot).suffix.lower() != ".png":
         raise ValueError(f"--plot {args.plot!r}: the loss curve is a PNG image; give a name ending in .png.")
     text = read_text(args.text)
