@@ -138,7 +138,7 @@ def engine_memory(s: Sizes) -> MemoryReport:
     two count as max(V, D); T·B loss reductions; the parameter gradients; one step's temporaries.
     Truncated: the same per window, one states buffer of k2 + 1 steps reused by every window.
     """
-    B, H = s.B, s.H
+    B, H = check_sizes(s).B, s.H
     if s.truncation is None:
         T = s.T
         hs = _item(s, "hidden states h_0..h_T", "(T+1)·B·H", (T + 1) * B * H)
@@ -163,7 +163,7 @@ def engine_memory(s: Sizes) -> MemoryReport:
 def engine_bound(s: Sizes) -> int | None:
     """The design bound on full BPTT's peak, in bytes (None with truncation):
     (2.25·T·B·H + 1.25·T·B·V)·itemsize + parameters + gradients + one step's temporaries (3·B·H)."""
-    if s.truncation is not None:
+    if check_sizes(s).truncation is not None:
         return None
     T, B = s.T, s.B
     return int((2.25 * T * B * s.H + 1.25 * T * B * s.V) * s.itemsize) \
@@ -212,6 +212,8 @@ def format_bytes(n: float | None) -> str:
     """Decimal (SI) units with three significant digits: 8192000 -> '8.19 MB'."""
     if n is None:
         return "n/a"
+    if isinstance(n, bool) or not isinstance(n, (int, float, np.integer, np.floating)) or not np.isfinite(n):
+        raise TypeError(f"n must be a finite number of bytes or None; got {n!r}.")
     for unit, scale in (("PB", 1e15), ("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
         if abs(n) >= scale:
             v = n / scale

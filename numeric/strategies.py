@@ -27,6 +27,7 @@ from .params import Params
 from .problem import Dims, Problem, min_abs_preactivation, scaled_w_hh
 from .rules import ACTIVATIONS, LOSS_AT, LOSSES, gamma
 from .truncation import Truncation
+from .validate import check_float_dtype
 
 # Weight-scale regimes by name: the bound of the uniform weight entries (kept for old callers;
 # WEIGHT_REGIMES below is the full table).
@@ -73,10 +74,7 @@ def _check_names(name: str, values: Sequence[str] | str | None, known) -> list[s
 
 
 def _check_dtype(dtype) -> np.dtype:
-    dt = np.dtype(dtype)
-    if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
-        raise ValueError(f"Got dtype={dtype!r}, but it must be float32 or float64.")
-    return dt
+    return check_float_dtype("dtype", dtype)
 
 
 # ---- building blocks ------------------------------------------------------------------------

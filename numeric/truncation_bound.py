@@ -17,11 +17,13 @@ is usually far smaller (f' < γ, and the dropped terms need not align).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from .bptt import prepare
+from .finite import quiet, warn_overflow
 from .forward import outputs, run_states
 from .kernels import loss_and_grad_
 from .rules import gamma
@@ -55,6 +57,16 @@ def truncation_bound(params, xs, targets, truncation: Truncation | int, *, h0=No
     trunc = check_truncation(truncation)
     if trunc is None:
         raise ValueError("truncation_bound needs a truncation (Truncation(k1, k2) or an int k); got None.")
+    with np.errstate(**quiet):
+        result = _bound(p, trunc)
+    values = [result.rho, result.G, *result.constants.values(), *(result.bounds or {}).values()]
+    if not all(math.isfinite(v) for v in values):
+        warn_overflow("numeric.truncation_bound", ["the bound's constants"], p.params, p.activation,
+                      p.xs.shape[0])
+    return result
+
+
+def _bound(p, trunc: Truncation) -> TruncationBound:
     prm, (T, B, _) = p.params, p.xs.shape
     hs = np.empty((T + 1, B, prm.hidden_size), prm.dtype)
     hs[0] = p.h0
