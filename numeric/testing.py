@@ -31,7 +31,7 @@ def assert_bptt_correct(fn: Callable, **options: Any) -> CheckReport:
     Returns:
       The CheckReport of a correct implementation (what was checked, how many cases).
     Raises:
-      AssertionError: with the text report, when the verdict is "wrong" or "error".
+      AssertionError: with the text report, when the verdict is "wrong", "error" or "inconclusive".
       ValueError / TypeError: for bad options (as ``check_implementation``).
     """
     __tracebackhide__ = True  # pytest: show the report, not this frame

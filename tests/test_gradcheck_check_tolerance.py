@@ -68,3 +68,24 @@ def test_assert_bptt_correct_fails_an_implementation_that_answers_nan():
         return loss, {k: np.full_like(v, np.nan) for k, v in g.items()}
     with pytest.raises(AssertionError, match="WRONG"):
         assert_bptt_correct(nan_grads, examples=5, shrink=False, max_T=3)
+
+
+def test_a_check_whose_reference_is_never_finite_is_inconclusive_not_correct(monkeypatch):
+    # A reference that can judge nothing must not lead to CORRECT: every case's reference answer
+    # is made non-finite (as an overflowing engine's would be), so no quantity is ever judged.
+    import numeric.check.conventions as conventions
+
+    real = conventions.bptt
+
+    def overflowing(*args, **kwargs):
+        r = real(*args, **kwargs)
+        return type(r)(np.inf, r.grads.map(lambda g: np.full_like(g, np.inf)), np.full_like(r.dh0, np.inf),
+                       np.full_like(r.dxs, np.inf), r.h_last)
+
+    monkeypatch.setattr(conventions, "bptt", overflowing)
+    from numeric import check_implementation
+    report = check_implementation(_engine, examples=5, shrink=False, max_T=3)
+    assert report.verdict == "inconclusive" and report.exit_status == 3 and not report.passed
+    assert "INCONCLUSIVE" in report.to_text() and "could not be judged" in report.to_text()
+    with pytest.raises(AssertionError, match="INCONCLUSIVE"):
+        assert_bptt_correct(_engine, examples=5, shrink=False, max_T=3)

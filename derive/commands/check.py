@@ -2,7 +2,8 @@
 
 The file is imported and run in this process, as pytest does (docs/check.md). Exit status:
 0 correct, 1 wrong, 2 unusable input (the file does not import, the function is missing,
-raises on an ordinary input or answers in the wrong form) or bad flags.
+raises on an ordinary input or answers in the wrong form) or bad flags, 3 inconclusive (a
+quantity no case could judge: the reference overflowed on every case).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ HELP = "check a user's BPTT implementation (file.py:function) against the engine
 DESCRIPTION = ("Check a BPTT implementation against numeric.bptt / numeric.rnn_backward and say what "
                "is wrong: which gradients, from which T, under which conditions, with a minimal "
                "counterexample. The file is imported and run in-process, as pytest does. "
-               "Exit status: 0 correct, 1 wrong, 2 unusable input.")
+               "Exit status: 0 correct, 1 wrong, 2 unusable input, 3 inconclusive (no case could be judged).")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -82,12 +82,25 @@ def check_implementation(fn: Callable, *, convention: str = "column", activation
     found_q = findings(names, outcomes, swept, spec)
     wrong = state_changed or any(f.wrong for f in found_q)
     notes = _notes(outcomes, found.flaky)
+    never = _never_judged(names, outcomes)
+    if never and not wrong:        # a check that could not tell says so: never CORRECT unseen
+        notes.append(f"inconclusive: {', '.join(never)} could not be judged on any case (the reference's "
+                     "own answer was never finite there); check with smaller weights or a bounded activation.")
+    verdict = "wrong" if wrong else "inconclusive" if never else "correct"
     return CheckReport(
-        target, "wrong" if wrong else "correct", spec.convention, spec.dtype.name, spec.tol, spec.seed,
+        target, verdict, spec.convention, spec.dtype.name, spec.tol, spec.seed,
         checked=_checked(spec), varied=spec.passes, findings=tuple(found_q),
         search_examples=found.examples, search_requested=spec.examples, sweep_examples=len(swept),
         counterexample=_counterexample(found.minimal, swept, spec),
         hints=tuple(hints(found_q, spec, state_changed=state_changed)), notes=tuple(notes))
+
+
+def _never_judged(names: list[str], outcomes: list[Outcome]) -> list[str]:
+    """The quantities that no case judged (in every case fn returned them, the reference was
+    unreliable); a quantity fn never returned is reported by the findings, not here."""
+    returned = [o for o in outcomes if o.failure is None and o.got]
+    return [n for n in names if any(n in o.got for o in returned)
+            and not any(n in o.got and n not in o.unreliable for o in returned)]
 
 
 def _progress_bar(spec: CheckSpec, on: bool):

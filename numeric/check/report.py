@@ -1,6 +1,6 @@
 """CheckReport: the verdict of ``check_implementation``, as text for people and JSON for CI.
 
-JSON layout (``"schema": 1``): target, verdict ("correct" | "wrong" | "error"), exit_status
+JSON layout (``"schema": 1``): target, verdict ("correct" | "wrong" | "error" | "inconclusive"), exit_status
 (0 | 1 | 2), convention, dtype, reference, tolerance, seed, examples, checked, varied_by_signature,
 quantities {name: {verdict, max_rel_error, smallest_T, wrong_cases, cases, depends_on}}, wrong,
 right, hints, counterexample, notes, error. Non-finite numbers are written as null.
@@ -19,7 +19,7 @@ from .diagnose import ERROR, Finding
 from .spec import Tolerance
 
 SCHEMA = 1
-EXIT = {"correct": 0, "wrong": 1, "error": 2}
+EXIT = {"correct": 0, "wrong": 1, "error": 2, "inconclusive": 3}
 SIGNATURES = {"column": "fn(params: dict, xs (T, D), targets (T,), h0 (H,)) -> (loss, grads: dict)",
               "row": "fn(x (N, T, D), h0 (N, H), Wx (D, H), Wh (H, H), b (H,), dh (N, T, H)) "
                      "-> (dx, dh0, dWx, dWh, db)"}
@@ -113,7 +113,8 @@ class CheckReport:
 
     # ---- text ---------------------------------------------------------------------------
     def to_text(self) -> str:
-        head = {"correct": "CORRECT", "wrong": "WRONG", "error": "CANNOT CHECK"}[self.verdict]
+        head = {"correct": "CORRECT", "wrong": "WRONG", "error": "CANNOT CHECK",
+                "inconclusive": "INCONCLUSIVE"}[self.verdict]
         lines = [f"bptt check: {head} - {self.target}"]
         if self.verdict == "error":
             lines += [f"  {self.error}"] + [f"  note: {n}" for n in self.notes]
