@@ -41,6 +41,33 @@ def _number(v: Value) -> sp.Expr:
     return v.compact if not v.compact.free_symbols else v.evalf(30)
 
 
+def _share_decimals(ex: WorkedExample, pairs, digits: int) -> list[str]:
+    """Decimals of ``ex.share(t, s)`` for consecutive (t, s) pairs, one multiplication each.
+
+    share(t, s) = W_hy ∂L_s/∂ŷ_s · Π_{r=t+1..s} W_hh f'(a_r): pairs must change t or s by one
+    step at a time (t = 1 with s = 1, 2, …; or one s with t = s, s - 1, …), so that each product
+    extends the previous one; building every share from scratch would cost O(T²).
+    """
+    b, ctx = ex.backward, ex.backward[0].delta.context
+    dps = digits + 10
+    num = lambda v: ctx.evalf(v.compact, dps)  # noqa: E731
+    out, prod, zero, last = [], sp.Integer(1), False, None
+    for t, s in pairs:
+        if last is not None and last[0] == t and s == last[1] + 1:        # extend towards later s
+            prod, zero = prod * num(b[s - 1].decay), zero or b[s - 1].decay.is_zero
+        elif last is not None and last[1] == s and t == last[0] - 1:      # extend towards earlier t
+            prod, zero = prod * num(b[t].decay), zero or b[t].decay.is_zero
+        elif last is not None or t != s:
+            raise ValueError(f"_share_decimals needs consecutive pairs starting at t = s; got {(t, s)}.")
+        last = (t, s)
+        direct = ex.parameters["W_hy"] * b[s - 1].dyhat.compact
+        if zero or direct == 0 or s not in ex.loss_steps:
+            out.append(str(sp.Integer(0)))
+        else:
+            out.append(str(sp.Float(prod * num(Value(direct, ctx)), digits)))
+    return out
+
+
 def _align_signs(nums: list[str]) -> list[str]:
     """Pad non-negative decimals by one space so that they line up with negative ones."""
     neg = any(n.startswith("-") for n in nums)
@@ -87,15 +114,16 @@ def note_w_hh_at_t1(ex: WorkedExample, digits: int) -> Note:
 def note_delta1_collects_all_losses(ex: WorkedExample, digits: int) -> Note:
     """δ_1 = Σ_s (share of L_s): every loss reaches h_1."""
     steps = ex.loss_steps
-    parts = {s: ex.share(1, s) for s in steps}
-    ok = all(not parts[s].is_zero for s in steps)
+    every = _share_decimals(ex, [(1, s) for s in range(1, steps[-1] + 1)], digits)
+    parts = {s: every[s - 1] for s in steps}
+    ok = all(parts[s] != "0" for s in steps)
     name = ("all three losses" if len(steps) == 3 else
             f"all {len(steps)} losses" if len(steps) > 1 else f"the one loss L_{steps[0]}")
     d = ex.backward[0].delta.decimal(digits)
     head = (f"δ_1 = ∂L/∂h_1 = {d} collects {name}:" if ok else
             f"δ_1 = ∂L/∂h_1 = {d} does not collect every loss (a share is 0):")
     lines = tuple(f"L_{s}: {v}  ({_path(s)})"
-                  for s, v in zip(steps, _align_signs([parts[s].decimal(digits) for s in steps])))
+                  for s, v in zip(steps, _align_signs([parts[s] for s in steps])))
     return Note(ok, head, lines)
 
 
@@ -123,7 +151,7 @@ def note_decay(ex: WorkedExample, digits: int) -> Note:
     text = (f"Each earlier step's share is scaled by W_hh·{name}(a_t) "
             + ("< 1" if ok else "— not below 1 in size at every step") + f": {factors}.")
     s = ex.loss_steps[-1]
-    chain = " → ".join(ex.share(t, s).decimal(digits) for t in range(s, 0, -1))
+    chain = " → ".join(_share_decimals(ex, [(t, s) for t in range(s, 0, -1)], digits))
     details = (f"L_{s}'s share of δ_t, t = {s} … 1: {chain}",)
     if ok:
         details += ("Over many steps this shrinking compounds exponentially: the vanishing gradient.",)

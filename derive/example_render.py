@@ -83,9 +83,19 @@ def short_form(v: Value, limit: int = 160) -> sp.Expr | None:
     Compact forms grow with the number of later steps they involve; for long sequences the
     tables keep to the recursion and the decimals (JSON has every closed form).
     """
-    if len(v.compact.free_symbols) > 6:          # certainly long: skip printing it at all
+    if not _at_most(v.compact, limit) or len(v.compact.free_symbols) > 6:   # certainly long
         return None
     return v.compact if len(sp.sstr(v.compact)) <= limit else None
+
+
+def _at_most(expr: sp.Expr, nodes: int) -> bool:
+    """True when expr has at most ``nodes`` nodes; stops counting there (no recursion: δ_1 of a
+    long sequence nests T levels deep, beyond Python's recursion limit)."""
+    stack = [expr]
+    while stack and nodes >= 0:
+        nodes -= 1
+        stack.extend(stack.pop().args)
+    return nodes >= 0 and not stack
 
 
 def _compact(v: Value | sp.Expr) -> str:

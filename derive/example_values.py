@@ -45,13 +45,11 @@ class Hidden:
             for sym, d in self.defs.items():
                 full[sym] = d.xreplace(full)
         self.full = full
-        self._floats: dict[int, dict[sp.Symbol, sp.Float]] = {}
-        # Closed forms as text, built by substituting strings (SymPy's printer recurses once
-        # per nesting level and sorts sums numerically; this is linear in the output).
+        self._floats: dict[int, dict[sp.Expr, sp.Float]] = {}
+        # Closed forms as text, built on first use by substituting strings (SymPy's printer
+        # recurses once per nesting level and sorts sums numerically; this is linear in the output).
         self._strs: dict[str, str] = {}
-        for sym, d in self.defs.items():
-            text = self._substitute(sp.sstr(d, order="none"))
-            self._strs[sym.name] = text if isinstance(d, sp.Function) else f"({text})"
+        self._pending = iter(self.defs.items())
 
     def closed(self, expr: sp.Expr) -> sp.Expr:
         """expr with every h<t> replaced by its closed form (in Rationals and functions only)."""
@@ -60,8 +58,18 @@ class Hidden:
         with sp.evaluate(False):
             return expr.xreplace(self.full)
 
+    def _closed_text(self, name: str) -> str:
+        """The closed form of h<t> as text, building those of h1 .. h<t> in time order."""
+        while name not in self._strs:
+            sym, d = next(self._pending, (None, None))
+            if sym is None:
+                return name
+            text = self._substitute(sp.sstr(d, order="none"))
+            self._strs[sym.name] = text if isinstance(d, sp.Function) else f"({text})"
+        return self._strs[name]
+
     def _substitute(self, text: str) -> str:
-        return _HIDDEN_NAME.sub(lambda m: self._strs.get(m.group(0), m.group(0)), text)
+        return _HIDDEN_NAME.sub(lambda m: self._closed_text(m.group(0)), text)
 
     def closed_str(self, expr: sp.Expr) -> str:
         """``closed(expr)`` as a string that ``sympy.sympify`` reads back."""
@@ -69,15 +77,37 @@ class Hidden:
 
     def evalf(self, expr: sp.Expr, digits: int) -> sp.Expr:
         """expr to ``digits`` significant digits."""
-        if not expr.free_symbols:
-            return expr.evalf(digits)
         dps = digits + self.guard
         if dps not in self._floats:
-            vals: dict[sp.Symbol, sp.Expr] = {}
+            vals: dict[sp.Expr, sp.Expr] = {}
             for sym, d in self.defs.items():          # time order: d uses earlier symbols only
-                vals[sym] = d.xreplace(vals).evalf(dps)
+                vals[sym] = _numeric(d, vals, dps)
             self._floats[dps] = vals
-        return expr.xreplace(self._floats[dps]).evalf(digits)
+        return sp.Float(_numeric(expr, self._floats[dps], dps), digits)
+
+
+def _numeric(expr: sp.Expr, memo: dict[sp.Expr, sp.Expr], dps: int) -> sp.Expr:
+    """expr as a Float of ``dps`` digits, memo holding the values of symbols and subexpressions.
+
+    A loop over an explicit stack, not recursion: δ_1 nests T levels deep (δ_t holds δ_(t+1)),
+    and the memo, shared by every value of one example, makes all of them cost O(T) together,
+    because δ_t's subexpressions are δ_(t+1)'s.
+    """
+    stack = [expr]
+    while stack:
+        e = stack[-1]
+        if e in memo:
+            stack.pop()
+        elif e.is_Number or not e.args:
+            memo[stack.pop()] = sp.Float(e, dps) if e.is_Number else e.evalf(dps)
+        else:
+            todo = [a for a in e.args if a not in memo]
+            if todo:
+                stack.extend(todo)
+                continue
+            stack.pop()
+            memo[e] = e.func(*(memo[a] for a in e.args)).evalf(dps)
+    return memo[expr]
 
 
 @dataclass(frozen=True)

@@ -203,3 +203,30 @@ def test_flags_that_would_do_nothing_are_refused(argv, flag, model_file, tmp_pat
     err = one_line_error(capsys, argv[0])
     assert flag in err and "drop" in err
     assert not (tmp_path / "f.png").exists()
+
+
+# ---- the worked example is linear in T ------------------------------------------------------------
+def test_worked_example_of_250_steps_prints_every_row(capsys):
+    # T = 250 raised RecursionError (δ_1 nests T levels deep) and T = 200 took 28 s, quadratic
+    ones = ",".join(["1"] * 250)
+    assert main(["example", "--x", ones, "--targets", ones]) == 0
+    out = capsys.readouterr().out
+    for t in (1, 2, 125, 249, 250):
+        # one row in each of the four tables: forward decimals, forward exact, backward, contributions
+        assert len(re.findall(rf"^  {t} ", out, re.M)) == 4, t
+    assert "L_250's share of δ_t, t = 250 … 1:" in out
+    assert out.count(" → ") >= 249                          # the whole chain of 250 shares
+
+
+def test_worked_example_json_of_a_long_sequence_is_refused_with_the_estimate(capsys):
+    ones = ",".join(["1"] * 250)
+    assert main(["example", "--x", ones, "--targets", ones, "--format", "json"]) == 2
+    err = one_line_error(capsys, "example")
+    assert "would print about" in err and "--force" in err and "--format text" in err
+    assert main(["example", "--x", ones, "--targets", ones, "--format", "json", "--force"]) == 2
+    assert "too deep to print" in one_line_error(capsys, "example")
+
+
+def test_worked_example_json_refuses_digits(capsys):
+    assert main(["example", "--format", "json", "--digits", "3"]) == 2
+    assert "--digits" in one_line_error(capsys, "example")

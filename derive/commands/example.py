@@ -47,10 +47,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     s.add_argument("--loss-at", dest="loss_at", default=None, metavar="{" + ",".join(LOSS_AT) + "}",
                    help="a loss at every step (all, default) or only at the last (last)")
     o = parser.add_argument_group("output")
-    o.add_argument("--digits", default="6", metavar="N",
+    o.add_argument("--digits", default=None, metavar="N",
                    help="significant digits of the decimals, 1 to 50 (default 6)")
     o.add_argument("--format", default="text", metavar="{" + ",".join(FORMATS) + "}",
                    help="text (default), markdown, latex, or json (schema 1, see docs/worked-example.md)")
+    from ._limits import add_force_argument
+
+    add_force_argument(o)
+
+
+def json_size(T: int) -> float:
+    """Estimated characters of --format json: every value carries its closed form, in which each
+    h_t is written out, so it grows like T³ (T = 10: 111 kB; T = 20: 715 kB; T = 40: 5.2 MB)."""
+    return 2e4 + 120.0 * T ** 2.9
 
 
 def _default(name: str) -> str:
@@ -77,8 +86,12 @@ def run(args: argparse.Namespace) -> int:
     from derive.exact import parse_list, parse_number
     from derive.example import canonical, worked_example
 
-    digits = _digits(args.digits)
+    from ._limits import check_work, refuse_unused
+
     fmt = _choice("--format", args.format, FORMATS)
+    if fmt == "json":
+        refuse_unused(args, {"--digits": "digits"}, "to text, markdown and latex (JSON holds exact forms and floats)")
+    digits = _digits("6" if args.digits is None else args.digits)
     settings = {"activation": _choice("--activation", args.activation, ACTIVATIONS),
                 "loss": _choice("--loss", args.loss, LOSSES),
                 "loss_at": _choice("--loss-at", args.loss_at, LOSS_AT)}
@@ -92,9 +105,17 @@ def run(args: argparse.Namespace) -> int:
         which = lambda v, flag: flag if v is not None else f"the default {flag}"
         raise ValueError(f"{which(y, '--targets')} has {ny} value{'s' * (ny != 1)} but "
                          f"{which(x, '--x')} has {nx}; give one target per input (T = {nx}).")
+    if fmt == "json":
+        check_work(args, f"--format json with T = {nx}", nbytes=json_size(nx),
+                   remedy="use --format text, markdown or latex (decimals and the recursion, linear in T)")
     ex = worked_example(x=x, targets=y, **numbers, **settings)
     if fmt == "json":
-        print(json.dumps(ex.to_json(), indent=2, ensure_ascii=False))
+        try:
+            out = ex.to_json()
+        except RecursionError:
+            raise ValueError(f"--format json: the closed forms of T = {nx} steps nest about {nx} levels deep, "
+                             "too deep to print; use --format text, markdown or latex.") from None
+        print(json.dumps(out, indent=2, ensure_ascii=False))
     elif fmt == "latex":
         print(ex.to_latex(digits), end="")
     elif fmt == "markdown":
