@@ -49,10 +49,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_force_argument(g)
 
 
-def unrolled_seconds(T: int, H: int) -> float:
+def unrolled_seconds(T: int, H: int, activation: str) -> float:
     """Estimated seconds to derive and print straight-line code: the expanded entries sum over
-    paths, ~0.025 s x H^(1.2 T) (T = 3, H = 2: 0.3 s; T = 4, H = 3: 7 s; T = 6, H = 4: > 15 min)."""
-    return 0.3 * max(1.0, float(H) ** (1.2 * T) / 12.0)
+    paths, ~0.025 s x H^(1.2 T) (T = 3, H = 2: 0.3 s; T = 4, H = 3: 7 s; T = 6, H = 4: > 15 min);
+    relu's nested Piecewise is ~300 times slower (T = 3, H = 2: minutes, docs/codegen.md)."""
+    slower = 300.0 if activation == "relu" else 1.0
+    return 0.3 * max(1.0, slower * float(H) ** (1.2 * T) / 12.0)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -121,7 +123,7 @@ def _run_unrolled(args: argparse.Namespace) -> int:
                             pick(args.loss_at, "all"), trunc)
     from ._limits import check_work
 
-    check_work(args, f"--unrolled with T = {target.T}, H = {target.H}", seconds=unrolled_seconds(target.T, target.H),
+    check_work(args, f"--unrolled with T = {target.T}, H = {target.H}", seconds=unrolled_seconds(target.T, target.H, target.activation),
                remedy="choose a smaller --T or --hidden-size")
     if args.check:
         path = target.default_path
