@@ -116,6 +116,7 @@ def test_plot_decay_of_a_growing_factor_over_many_steps_writes_the_figure(tmp_pa
 @pytest.mark.parametrize("argv, match", [
     (["plot", "tanh", "--zmax", "1e308"], "zmax must be a number in (0, 1000]"),
     (["plot", "decay", "--steps", "1000000000"], "steps must be an integer from 1 to 100000"),
+    (["plot", "tanh", "--dpi", "2"], "--dpi >= 10"),          # FreeType's "invalid ppem value" before
 ])
 def test_plot_ranges_it_cannot_draw_are_one_line(argv, match, tmp_path, capsys):
     assert main([*argv, "--out", str(tmp_path / "f.png")]) == 2
@@ -189,6 +190,7 @@ def test_no_command_creates_missing_output_directories(argv, tmp_path, capsys):
     (["plot", "tanh", "--dtype", "float32"], "--dtype"),
     (["plot", "loss", "--model", "{model}", "--steps", "5"], "--steps"),
     (["memory", "--measure-limit", "3"], "--measure-limit"),
+    (["memory", "--measure-limit", "1", "--T", "0"], "--measure-limit"),     # refused before the bad --T
     (["memory", "--table", "--T", "5"], "--T"),
     (["graph", "--params"], "--params"),
     (["analyze", "--every", "2", "--format", "json"], "--every"),

@@ -124,7 +124,7 @@ def test_cli_table_measure_skips_rows_over_the_limit(capsys):
 
 
 @pytest.mark.parametrize("argv, match", [(["--T", "-5"], "T must be an integer >= 1"),
-                                         (["--hidden", "0"], "H must be an integer >= 1"),
+                                         (["--hidden", "0"], "--hidden must be an integer >= 1"),
                                          (["--truncation", "3,1"], "k2 >= k1"),
                                          (["--measure-limit", "0"], "--measure-limit must be > 0")])
 def test_cli_memory_bad_input_is_one_line_and_exit_2(argv, match, capsys):

@@ -58,7 +58,8 @@ def refuse_unused(args: argparse.Namespace, flags: dict[str, str], reason: str) 
     A flag counts as given when its value is not None and not False (store_true flags default to
     False, the others to None for this check); ``reason`` says when the flags apply.
     """
-    given = [f for f, dest in flags.items() if getattr(args, dest, None) not in (None, False)]
+    given = [f for f, dest in flags.items()              # `is`: a given 0 (== False) is given
+             if getattr(args, dest, None) is not None and getattr(args, dest) is not False]
     if given:
         names = " ".join(given)
         verb = "applies" if len(given) == 1 else "apply"

@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     if args.truncation:
         raise UsageError("--truncation fixes the truncation of --unrolled code; a generated module "
                          "takes truncation= at run time")
-    given = [f for f, v in UNROLLED_ONLY.items() if getattr(args, v) not in (None, False)]
+    given = [f for f, v in UNROLLED_ONLY.items() if getattr(args, v) is not None and getattr(args, v) is not False]
     if given:
         flags = " ".join(given)
         verb = "applies" if len(given) == 1 else "apply"

@@ -132,6 +132,8 @@ def run(args: argparse.Namespace) -> int:
 
     from ._limits import refuse_unused
 
+    if args.measure_limit is not None and not args.measure_limit > 0:
+        raise ValueError(f"--measure-limit must be > 0 (GB); got {args.measure_limit}.")
     if not args.measure:
         refuse_unused(args, {"--measure-limit": "measure_limit"}, "with --measure")
     if args.table:

@@ -136,8 +136,9 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--steps must be an integer >= 1; got {args.steps}.")
     w, h = DEFAULT_SIZE.get(args.kind, (8.0, 5.0))
     size = (w if args.width is None else args.width, h if args.height is None else args.height)
-    if not (size[0] > 0 and size[1] > 0 and args.dpi > 0) or size[0] * args.dpi > 10000 or size[1] * args.dpi > 10000:
-        raise ValueError(f"--width/--height/--dpi must be > 0 and give at most 10000 pixels a side; "
+    # below 10 dpi matplotlib cannot size its fonts (FreeType: "invalid ppem value")
+    if not (size[0] > 0 and size[1] > 0 and args.dpi >= 10) or size[0] * args.dpi > 10000 or size[1] * args.dpi > 10000:
+        raise ValueError(f"--width/--height must be > 0 and --dpi >= 10, giving at most 10000 pixels a side; "
                          f"got {size[0]}x{size[1]} in at {args.dpi} dpi.")
     out = args.out or f"{args.kind}.png"
     fig = make_figure(args, size)
