@@ -19,6 +19,7 @@ from typing import Iterator, NamedTuple
 
 import numpy as np
 
+from .checkpoint.schedule import check_checkpoint
 from .finite import nonfinite_names, quiet, warn_overflow
 from .forward import outputs, run_states
 from .kernels import DERIV, loss_and_grad_
@@ -140,7 +141,8 @@ def delta_recursion(dh: np.ndarray, hs: np.ndarray, W_hh: np.ndarray, activation
 
 
 def backward_window(p: Prepared, buf: np.ndarray, point: UpdatePoint, *, dxs: np.ndarray | None = None,
-                    fresh_dxs: bool = False, acc: Params | None = None) -> _WindowOut:
+                    fresh_dxs: bool = False, acc: Params | None = None,
+                    dh_in: np.ndarray | None = None) -> _WindowOut:
     """The δ recursion over the steps start..tau of one window, for its losses in (tau_prev, tau].
 
     Args:
@@ -149,6 +151,8 @@ def backward_window(p: Prepared, buf: np.ndarray, point: UpdatePoint, *, dxs: np
       fresh_dxs: allocate ∂L/∂x (T, B, D) here instead, once the logits are freed (full BPTT:
         the T·B·V logits and the T·B·D result are never held at the same time).
       acc: Params to add the window's weight gradients into (and return), or None for new ones.
+      dh_in: (B, H) ∂L/∂h_tau from the steps after the window (checkpointing chains its runs),
+        or None; when given every row is back-propagated and dh_start (∂L/∂h_{start-1}) returned.
     Allocates, besides small temporaries: the logits / ∂L/∂o (m, B, V), freed before the
     recursion, and the step gradients (n, B, H), overwritten from ∂L/∂h to ∂L/∂a.
     """
@@ -156,13 +160,10 @@ def backward_window(p: Prepared, buf: np.ndarray, point: UpdatePoint, *, dxs: np
     tau_prev, tau, start = point
     B, H = buf.shape[1], buf.shape[2]
     h_tau = buf[-1].copy()
-    lr = p.loss_range(tau_prev, tau)
-    if lr is None:                                  # no loss here: nothing to back-propagate
+    lr = p.loss_range(tau_prev, tau) if tau > tau_prev else None
+    if lr is None and dh_in is None:                # no loss here: nothing to back-propagate
         return _WindowOut(tau, 0.0, prm.zeros_like() if acc is None else acc, None, h_tau,
                           np.zeros(p.xs.shape, prm.dtype) if fresh_dxs else None)
-    l1, l2 = lr
-    m, V = l2 - l1 + 1, prm.output_size
-    i0, i1 = l1 - start, l2 - start + 1             # loss rows inside the window
     grads: dict[str, np.ndarray] = {}
 
     def put(name: str, value: np.ndarray) -> None:
@@ -171,23 +172,23 @@ def backward_window(p: Prepared, buf: np.ndarray, point: UpdatePoint, *, dxs: np
         else:
             acc[name][...] += value
 
-    do = outputs(prm, buf[i0 + 1:i1 + 1])           # logits, overwritten by ∂L/∂o
-    w = None if p.weights is None else p.weights[l1 - 1:l2]
-    loss = float(loss_and_grad_(p.loss, do, p.targets[l1 - 1:l2], w, p.loss_scale).sum())
-    do2 = do.reshape(m * B, V)
-    dh = np.empty((i1, B, H), prm.dtype)            # rows after the last loss stay zero: dropped
-    dh[:i0] = 0
-    np.matmul(do2, prm.W_hy, out=dh[i0:].reshape(m * B, H))
-    put("W_hy", do2.T @ buf[i0 + 1:i1 + 1].reshape(m * B, H))
-    put("b_y", do2.sum(axis=0))
-    del do, do2                                     # the (m, B, V) buffer is free from here on
+    if lr is None:                                  # (dh_in given) no loss in these steps
+        i1, loss = tau - start + 1, 0.0
+        dh = np.zeros((i1, B, H), prm.dtype)
+        put("W_hy", np.zeros_like(prm.W_hy))
+        put("b_y", np.zeros_like(prm.b_y))
+    else:
+        i1 = tau - start + 1 if dh_in is not None else lr[1] - start + 1   # δ enters at tau
+        loss, dh = _output_layer(p, buf, lr, start, i1, put)
+    if dh_in is not None:
+        dh[-1] += dh_in
 
     delta_recursion(dh, buf[:i1 + 1], prm.W_hh, p.activation)
     da = dh.reshape(i1 * B, H)
     put("W_xh", da.T @ p.xs[start - 1:start - 1 + i1].reshape(i1 * B, -1))
     put("W_hh", da.T @ buf[:i1].reshape(i1 * B, H))
     put("b_h", da.sum(axis=0))
-    dh_start = dh[0] @ prm.W_hh if start == 1 else None
+    dh_start = dh[0] @ prm.W_hh if start == 1 or dh_in is not None else None
     new_dxs = None
     if fresh_dxs:
         new_dxs = np.empty(p.xs.shape, prm.dtype)
@@ -198,6 +199,27 @@ def backward_window(p: Prepared, buf: np.ndarray, point: UpdatePoint, *, dxs: np
         _write_dxs(dxs, dh, prm.W_xh, tau_prev, start)
     out_grads = acc if acc is not None else Params(**{n: grads[n] for n in PARAM_NAMES})
     return _WindowOut(tau, loss, out_grads, dh_start, h_tau, new_dxs)
+
+
+def _output_layer(p: Prepared, buf: np.ndarray, lr: tuple[int, int], start: int, n: int,
+                  put) -> tuple[float, np.ndarray]:
+    """The losses l1..l2 of a window: their sum, and dh (n, B, H) holding ∂L_t/∂h_t (zero rows
+    before l1 and after l2); the output layer's gradients go to ``put``."""
+    prm, (l1, l2) = p.params, lr
+    B, H = buf.shape[1], buf.shape[2]
+    m, V = l2 - l1 + 1, prm.output_size
+    i0, i1 = l1 - start, l2 - start + 1             # loss rows inside the window
+    do = outputs(prm, buf[i0 + 1:i1 + 1])           # logits, overwritten by ∂L/∂o
+    w = None if p.weights is None else p.weights[l1 - 1:l2]
+    loss = float(loss_and_grad_(p.loss, do, p.targets[l1 - 1:l2], w, p.loss_scale).sum())
+    do2 = do.reshape(m * B, V)
+    dh = np.empty((n, B, H), prm.dtype)             # rows after the last loss: zero, or dropped
+    dh[:i0] = 0
+    dh[i1:] = 0
+    np.matmul(do2, prm.W_hy, out=dh[i0:i1].reshape(m * B, H))
+    put("W_hy", do2.T @ buf[i0 + 1:i1 + 1].reshape(m * B, H))
+    put("b_y", do2.sum(axis=0))
+    return loss, dh                                 # the (m, B, V) buffer is freed on return
 
 
 def _write_dxs(dxs: np.ndarray, da: np.ndarray, W_xh: np.ndarray, tau_prev: int, start: int) -> None:
@@ -215,7 +237,7 @@ def _write_dxs(dxs: np.ndarray, da: np.ndarray, W_xh: np.ndarray, tau_prev: int,
 
 
 def bptt(params, xs, targets, *, h0=None, activation: str = "tanh", loss: str = "cross_entropy",
-         loss_at: str = "all", loss_weights=None, truncation=None) -> BPTTResult:
+         loss_at: str = "all", loss_weights=None, truncation=None, checkpoint=None) -> BPTTResult:
     """Loss and gradients of a vanilla RNN by (truncated) backpropagation through time.
 
     a_t = W_xh x_t + W_hh h_{t-1} + b_h,  h_t = f(a_t),  o_t = W_hy h_t + b_y,  L = Σ_t L_t.
@@ -230,12 +252,18 @@ def bptt(params, xs, targets, *, h0=None, activation: str = "tanh", loss: str = 
       loss_at: "all" (L_t at every step) or "last" (only L_T; earlier targets ignored).
       loss_weights: None, (T,) or (T, B) non-negative weights on each L_t (0 masks a step).
       truncation: None (full BPTT), an int k, or Truncation(k1, k2) (docs/truncation.md).
+      checkpoint: None (store every state) or Checkpointing(slots=s, policy=...): the same
+        result in memory that does not grow with T, recomputing states (docs/checkpointing.md).
     Returns:
       BPTTResult(loss, grads, dh0, dxs, h_last); loss is always the full Σ_t L_t.
     """
     p = prepare(params, xs, targets, h0=h0, activation=activation, loss=loss, loss_at=loss_at,
                 loss_weights=loss_weights)
     points = update_points(p.T, check_truncation(truncation))
+    if check_checkpoint(checkpoint) is not None:
+        # late import: the checkpoint engine drives this module's kernels (a real cycle)
+        from .checkpoint.engine import checkpointed_bptt
+        return checkpointed_bptt(p, points, checkpoint)
     single = len(points) == 1                       # full BPTT (or one window): dxs made fresh
     dxs = None if single else np.zeros(p.xs.shape, p.params.dtype)   # C order: written via views
     dh0 = np.zeros_like(p.h0)

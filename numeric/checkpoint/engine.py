@@ -1,0 +1,229 @@
+"""The executor: runs a Schedule's actions on numeric.bptt's own kernels (run_states, backward_window).
+
+Per window of the truncation (one window for full BPTT) the plan reverses its steps from the
+window's first state. Two kinds of runs of actions are merged, so that the work is done in
+the engine's stacked kernels rather than step by step:
+
+- ("advance", t-1, t), ("store", t), ... : one ``run_states`` call writes the states into slots;
+- ("backward", t), ("free", ..), ("restore", t-2), ("backward", t-1), ... : the states of
+  the run are gathered into one window buffer and ``backward_window`` back-propagates them in
+  one call, with ∂L/∂h entering at its last step from the run after it (``dh_in``).
+
+Memory (the bound tests/test_checkpoint_memory.py checks): the slots (peak_stored - 1 rows: h_0
+is the caller's), the current and retained states, an advance chunk of ``CHUNK`` rows and one
+backward run (<= slots + 1 rows of states, gradients and logits), plus the T-sized ∂L/∂x.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from typing import Iterator
+
+import numpy as np
+
+from ..bptt import BPTTResult, backward_window
+from ..finite import nonfinite_names, quiet, warn_overflow
+from ..forward import run_states
+from ..prepare import Prepared
+from ..truncation import UpdatePoint
+from .schedule import Action, Checkpointing, Schedule, check_checkpoint
+
+CHUNK = 32
+"""States an unstored advance computes per run_states call (its scratch buffer's rows)."""
+
+
+def compile_actions(actions: Iterator[Action]) -> Iterator[tuple]:
+    """Merge a plan's actions into the executor's operations, streamed::
+
+        ("advance", a, b)          unstored advance (chunked)
+        ("advance_store", a, b)    advance a -> b storing every state a+1..b
+        ("store", t) ("restore", t) ("free", t)
+        ("run", t, u, frees)       backward steps t, t-1, ..., u; the frees follow the run
+    """
+    it = iter(actions)
+    pending: list[Action] = []
+
+    def nxt() -> Action | None:
+        return pending.pop() if pending else next(it, None)
+
+    act = nxt()
+    while act is not None:
+        op = act[0]
+        if op == "advance" and act[2] == act[1] + 1:
+            a, b = act[1], act[2]
+            follow = nxt()
+            if follow != ("store", b):
+                pending.append(follow) if follow is not None else None
+                yield act
+                act = nxt()
+                continue
+            while True:                             # extend while "advance 1, store" repeats
+                n1, n2 = nxt(), None
+                if n1 == ("advance", b, b + 1):
+                    n2 = nxt()
+                    if n2 == ("store", b + 1):
+                        b += 1
+                        continue
+                pending += [x for x in (n2, n1) if x is not None]
+                break
+            yield ("advance_store", a, b)
+        elif op == "backward":
+            t = u = act[1]
+            frees: list[int] = []
+            while True:                             # extend while "free.., restore u-2, backward u-1"
+                look: list[Action] = []
+                x = nxt()
+                while x is not None and x[0] == "free":
+                    look.append(x)
+                    x = nxt()
+                if x == ("restore", u - 2):
+                    y = nxt()
+                    if y == ("backward", u - 1):
+                        frees += [f[1] for f in look]
+                        u -= 1
+                        continue
+                    look += [x] + ([y] if y is not None else [])
+                elif x is not None:
+                    look.append(x)
+                pending += reversed(look)
+                break
+            yield ("run", t, u, tuple(frees))
+        else:
+            yield act
+        act = nxt()
+
+
+class _Window:
+    """Executes one window's plan: states live in ``pool`` rows, h_{start-1} is given."""
+
+    def __init__(self, p: Prepared, point: UpdatePoint, plan: Schedule, h_first: np.ndarray,
+                 firsts: list[int], kept: dict):
+        prm, (B, H) = p.params, h_first.shape
+        self.p, self.point, self.base, self.n = p, point, point.start - 1, plan.T
+        self.pool = np.empty((max(plan.peak_stored - 1, 1), B, H), prm.dtype)
+        self.free_rows = list(range(len(self.pool)))
+        self.slot: dict[int, np.ndarray] = {0: h_first}
+        self.row: dict[int, int] = {}
+        self.cur: np.ndarray | None = h_first
+        self.cur_buf = np.empty((B, H), prm.dtype)
+        self.retained = np.empty((B, H), prm.dtype)
+        self.scratch = np.empty((min(CHUNK, plan.T), B, H), prm.dtype)
+        # a run: its stored states, the current one and the retained one (or h_T)
+        self.window = np.empty((min(plan.peak_stored + 1, plan.T) + 1, B, H), prm.dtype)
+        self.firsts, self.kept = firsts, kept
+        self.delta = np.zeros((B, H), prm.dtype)
+        self.loss, self.grads, self.dh0, self.h_last = 0.0, None, None, None
+
+    def _run_states(self, a: int, h_prev: np.ndarray, out: np.ndarray) -> None:
+        """h_{a+1}.. into out (rows), window positions; later windows' first states are kept."""
+        lo = self.base + a
+        run_states(self.p.params, self.p.xs[lo:lo + len(out)], h_prev, out, self.p.activation)
+        firsts = self.firsts
+        for i in range(bisect_right(firsts, lo), bisect_right(firsts, lo + len(out))):
+            if firsts[i] not in self.kept:
+                self.kept[firsts[i]] = out[firsts[i] - lo - 1].copy()
+
+    def _take_rows(self, k: int) -> list[int]:
+        self.free_rows.sort()
+        rows, self.free_rows = self.free_rows[:k], self.free_rows[k:]
+        return rows
+
+    def advance(self, a: int, b: int) -> None:
+        prev = self.cur
+        for lo in range(a, b, len(self.scratch)):
+            out = self.scratch[:min(len(self.scratch), b - lo)]
+            self._run_states(lo, prev, out)
+            self.cur_buf[...] = out[-1]
+            prev = self.cur_buf
+        self.cur = prev
+
+    def advance_store(self, a: int, b: int) -> None:
+        rows = self._take_rows(b - a)
+        if rows == list(range(rows[0], rows[0] + len(rows))):
+            self._run_states(a, self.cur, self.pool[rows[0]:rows[-1] + 1])
+        else:                                       # scattered free rows: one step at a time
+            for j, r in enumerate(rows):
+                self._run_states(a + j, self.cur if j == 0 else self.pool[rows[j - 1]], self.pool[r:r + 1])
+        for j, r in enumerate(rows):
+            self.row[a + 1 + j], self.slot[a + 1 + j] = r, self.pool[r]
+        self.cur = self.pool[rows[-1]]
+
+    def store(self, t: int) -> None:
+        if t == 0:                                  # h_first: the caller's array, no copy
+            return
+        r = self._take_rows(1)[0]
+        self.pool[r] = self.cur
+        self.row[t], self.slot[t] = r, self.pool[r]
+        self.cur = self.pool[r]
+
+    def restore(self, t: int) -> None:
+        self.cur = self.slot[t]
+
+    def free(self, t: int) -> None:
+        del self.slot[t]
+        if t in self.row:
+            self.free_rows.append(self.row.pop(t))
+
+    def run(self, t: int, u: int, frees: tuple[int, ...]) -> None:
+        """Backward steps t..u: h_{u-1}..h_{t-2} are stored, h_{t-1} is current, h_t retained
+        (or, for the window's last step, evaluated here: the one evaluation advances omit)."""
+        k = t - u + 1
+        buf = self.window[:k + 1]
+        for j in range(k - 1):
+            buf[j] = self.slot[u - 1 + j]
+        buf[k - 1] = self.cur
+        if t == self.n:
+            self._run_states(t - 1, self.cur, buf[k:])
+        else:
+            buf[k] = self.retained
+        start, tau = self.base + u, self.base + t
+        point = UpdatePoint(min(max(start - 1, self.point.tau_prev), tau), tau, start)
+        out = backward_window(self.p, buf, point, dxs=self.dxs, acc=self.grads, dh_in=self.delta)
+        self.loss += out.loss
+        self.grads, self.delta = out.grads, out.dh_start
+        if tau == self.p.T:
+            self.h_last = out.h_tau
+        self.retained[...] = buf[0]
+        self.cur = None
+        for f in frees:
+            self.free(f)
+
+    def execute(self, plan: Schedule, dxs: np.ndarray, grads) -> None:
+        self.dxs, self.grads = dxs, grads
+        for op in compile_actions(plan.actions()):
+            getattr(self, op[0])(*op[1:])
+        if self.point.start == 1:
+            self.dh0 = self.delta
+
+
+def checkpointed_bptt(p: Prepared, points: list[UpdatePoint], checkpoint: Checkpointing) -> BPTTResult:
+    """numeric.bptt(..., checkpoint=...): each window reversed by the checkpoint's plan.
+
+    The first state of every later window is copied when a sweep first passes it (at most
+    about k2 / k1 + 1 of them are held at once under truncation; none for full BPTT).
+    """
+    check_checkpoint(checkpoint)
+    dxs = np.zeros(p.xs.shape, p.params.dtype)     # C order: windows write into it via views
+    dh0 = np.zeros_like(p.h0)
+    firsts = sorted({pt.start - 1 for pt in points})
+    kept: dict[int, np.ndarray] = {0: p.h0}
+    plans: dict[int, Schedule] = {}
+    total, grads, h_last = 0.0, None, None
+    with np.errstate(**quiet):                      # overflow is reported once, below
+        for point in points:
+            n = point.tau - point.start + 1
+            plan = plans.setdefault(n, checkpoint.schedule(n))
+            first = point.start - 1
+            for q in [q for q in kept if q < first]:   # no later window starts before this one
+                del kept[q]
+            win = _Window(p, point, plan, kept[first], firsts, kept)
+            win.execute(plan, dxs, grads)
+            total, grads = total + win.loss, win.grads
+            if win.dh0 is not None:
+                dh0 += win.dh0
+            h_last = win.h_last if win.h_last is not None else h_last
+            del win
+    bad = nonfinite_names(total, grads)
+    if bad:
+        warn_overflow("numeric.bptt (checkpointed)", bad, p.params, p.activation, p.T)
+    return BPTTResult(total, grads, p.unbatch(dh0), p.unbatch(dxs, axis=1), p.unbatch(h_last))
