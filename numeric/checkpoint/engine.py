@@ -31,6 +31,9 @@ from .schedule import Action, Checkpointing, Schedule, check_checkpoint
 CHUNK = 32
 """States an unstored advance computes per run_states call (its scratch buffer's rows)."""
 
+PY_OBJECTS = 32_000
+"""Bytes allowed in peak_bound for Python objects (about 12 kB measured, whatever T)."""
+
 
 def compile_actions(actions: Iterator[Action]) -> Iterator[tuple]:
     """Merge a plan's actions into the executor's operations, streamed::
@@ -227,3 +230,19 @@ def checkpointed_bptt(p: Prepared, points: list[UpdatePoint], checkpoint: Checkp
     if bad:
         warn_overflow("numeric.bptt (checkpointed)", bad, p.params, p.activation, p.T)
     return BPTTResult(total, grads, p.unbatch(dh0), p.unbatch(dxs, axis=1), p.unbatch(h_last))
+
+
+def peak_bound(plan: Schedule, *, B: int, D: int, H: int, V: int, itemsize: int) -> int:
+    """The design bound on one full-BPTT call's allocated peak (tracemalloc), in bytes.
+
+    (stored states + one window's working set)·B·H·itemsize + ∂L/∂x (T·B·D) + the parameter
+    gradients and one parameter-sized temporary. Stored: peak_stored - 1 rows (h_0 is the
+    caller's). Working set, in (B, H) rows: the current and retained states, an advance chunk
+    (CHUNK), the longest backward run L = min(peak_stored + 1, T) as states (L + 1) and step
+    gradients (L), its logits L·B·V and loss reductions (5·L·B), and four (B, H) temporaries;
+    plus PY_OBJECTS bytes for the Python objects (the plan's task stack, the slot dictionaries).
+    """
+    L = min(plan.peak_stored + 1, plan.T)
+    rows = (plan.peak_stored - 1) + 2 + min(CHUNK, plan.T) + (L + 1) + L + 4
+    n_params = H * D + H * H + H + V * H + V
+    return (rows * B * H + L * B * V + 5 * L * B + plan.T * B * D + 2 * n_params) * itemsize + PY_OBJECTS
