@@ -4,8 +4,9 @@
 recomputes the others by Griewank-Walther's binomial ("revolve") schedule.
 """
 
+from .draw import draw
 from .schedule import (POLICIES, Checkpointing, Schedule, beta, min_forward_steps, min_forward_steps_dp,
                        repetitions)
 
-__all__ = ["POLICIES", "Checkpointing", "Schedule", "beta", "min_forward_steps", "min_forward_steps_dp",
+__all__ = ["POLICIES", "Checkpointing", "Schedule", "beta", "draw", "min_forward_steps", "min_forward_steps_dp",
            "repetitions"]

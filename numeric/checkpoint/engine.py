@@ -10,8 +10,9 @@ the engine's stacked kernels rather than step by step:
   one call, with ∂L/∂h entering at its last step from the run after it (``dh_in``).
 
 Memory (the bound tests/test_checkpoint_memory.py checks): the slots (peak_stored - 1 rows: h_0
-is the caller's), the current and retained states, an advance chunk of ``CHUNK`` rows and one
-backward run (<= slots + 1 rows of states, gradients and logits), plus the T-sized ∂L/∂x.
+is the caller's), the current and retained states, one backward run (<= slots + 1 rows of
+states, gradients and logits; its state rows double as the advances' scratch), plus the
+T-sized ∂L/∂x.
 """
 
 from __future__ import annotations
@@ -110,9 +111,10 @@ class _Window:
         self.cur: np.ndarray | None = h_first
         self.cur_buf = np.empty((B, H), prm.dtype)
         self.retained = np.empty((B, H), prm.dtype)
-        self.scratch = np.empty((min(CHUNK, plan.T), B, H), prm.dtype)
-        # a run: its stored states, the current one and the retained one (or h_T)
-        self.window = np.empty((min(plan.peak_stored + 1, plan.T) + 1, B, H), prm.dtype)
+        # a run: its stored states, the current one and the retained one (or h_T); between runs
+        # its rows are the scratch of unstored advances (no run is in progress then)
+        self.window = np.empty((max(min(plan.peak_stored + 1, plan.T) + 1, min(CHUNK, plan.T)), B, H), prm.dtype)
+        self.scratch = self.window[:min(CHUNK, plan.T)]
         self.firsts, self.kept = firsts, kept
         self.delta = np.zeros((B, H), prm.dtype)
         self.loss, self.grads, self.dh0, self.h_last = 0.0, None, None, None
@@ -237,12 +239,12 @@ def peak_bound(plan: Schedule, *, B: int, D: int, H: int, V: int, itemsize: int)
 
     (stored states + one window's working set)·B·H·itemsize + ∂L/∂x (T·B·D) + the parameter
     gradients and one parameter-sized temporary. Stored: peak_stored - 1 rows (h_0 is the
-    caller's). Working set, in (B, H) rows: the current and retained states, an advance chunk
-    (CHUNK), the longest backward run L = min(peak_stored + 1, T) as states (L + 1) and step
-    gradients (L), its logits L·B·V and loss reductions (5·L·B), and four (B, H) temporaries;
+    caller's). Working set, in (B, H) rows: the current and retained states, the longest
+    backward run L = min(peak_stored + 1, T) as states (L + 1 rows, at least CHUNK: between runs
+    they are the advances' scratch) and step gradients (L), its logits L·B·V and loss reductions (5·L·B), and four (B, H) temporaries;
     plus PY_OBJECTS bytes for the Python objects (the plan's task stack, the slot dictionaries).
     """
     L = min(plan.peak_stored + 1, plan.T)
-    rows = (plan.peak_stored - 1) + 2 + min(CHUNK, plan.T) + (L + 1) + L + 4
+    rows = (plan.peak_stored - 1) + 2 + max(L + 1, min(CHUNK, plan.T)) + L + 4
     n_params = H * D + H * H + H + V * H + V
     return (rows * B * H + L * B * V + 5 * L * B + plan.T * B * D + 2 * n_params) * itemsize + PY_OBJECTS

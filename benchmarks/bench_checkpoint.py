@@ -1,0 +1,165 @@
+"""Time and memory of checkpointed BPTT beside full BPTT and the schedule's prediction (issue 16).
+
+One run prints, per config (T, B, D, H, V) and dtype, for s = 10, 50, 100 and ceil(sqrt T)
+slots of the revolve schedule (and the "sqrt" policy): the forward steps of the plan, the
+measured time ÷ full BPTT's beside the predicted factor (evaluations + rho·T) / ((1 + rho)·T),
+rho = backward/forward cost ratio measured here on full BPTT (its time less a forward-only
+run, over that run), and the tracemalloc peak beside the design bound (numeric.checkpoint.
+engine.peak_bound), its activation part (the peak less the results: ∂L/∂x, T·B·D, and the
+parameter gradients) as a share of full BPTT's. Threads are pinned (--threads, default 1: on a shared machine a second BLAS thread
+mostly measures the neighbours). See benchmarks/README.md.
+
+    uv run python benchmarks/bench_checkpoint.py [--quick] [--dtype float32|float64|both]
+        [--configs 1000,16,64,256,64 ...] [--threads 1] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+CONFIGS = ((1000, 16, 64, 256, 64), (5000, 8, 64, 256, 64))
+SLOTS = (10, 50, 100, "sqrtT")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="fewer repeats (noisier medians)")
+    ap.add_argument("--configs", nargs="+", metavar="T,B,D,H,V", help="default: the two of issue 16")
+    ap.add_argument("--dtype", choices=("float32", "float64", "both"), default="both")
+    ap.add_argument("--threads", type=int, default=1, help="BLAS threads (default 1)")
+    ap.add_argument("--json", metavar="PATH", help="also write every figure as JSON to PATH")
+    args = ap.parse_args(argv)
+    configs = []
+    for text in args.configs or [",".join(map(str, c)) for c in CONFIGS]:
+        parts = text.split(",")
+        if len(parts) != 5 or not all(p.strip().isdigit() and int(p) > 0 for p in parts):
+            ap.error(f"--configs takes T,B,D,H,V with five positive integers; got {text!r}")
+        configs.append(tuple(int(p) for p in parts))
+    args.configs = configs
+    if args.threads < 1:
+        ap.error("--threads must be >= 1")
+    return args
+
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [HERE, os.path.dirname(HERE)]       # the helpers, and this checkout's numeric/
+ARGS = parse_args() if __name__ == "__main__" else None
+if ARGS is not None:                               # before NumPy loads its BLAS
+    from _bench_info import pin_threads
+    CPUS = pin_threads(ARGS.threads)
+
+import json            # noqa: E402
+import math            # noqa: E402
+
+import numpy as np     # noqa: E402
+
+import _bench_info     # noqa: E402
+from _bench_measure import peak_bytes, problem, time_interleaved   # noqa: E402
+from numeric import bptt                                            # noqa: E402
+from numeric.analysis.memory import engine_bound, sizes              # noqa: E402
+from numeric.checkpoint import Checkpointing                        # noqa: E402
+from numeric.checkpoint.engine import peak_bound                    # noqa: E402
+from numeric.forward import run_states                              # noqa: E402
+
+
+def variants(T: int) -> dict[str, Checkpointing]:
+    out = {}
+    for s in SLOTS:
+        k = math.isqrt(T - 1) + 1 if s == "sqrtT" else s
+        out[f"s={k}" + (" (√T)" if s == "sqrtT" else "")] = Checkpointing(slots=k)
+    out["sqrt policy"] = Checkpointing(policy="sqrt")
+    return out
+
+
+def bench(cfg, dtype: str, quick: bool) -> dict:
+    """One config and dtype: times (interleaved medians), peaks, predictions."""
+    T, B, D, H, V = cfg
+    params, xs, ys, h0 = problem(cfg, np.dtype(dtype))
+    hs = np.empty((T, B, H), dtype)
+    cks = variants(T)
+    fns = {"full": lambda: bptt(params, xs, ys, h0=h0),
+           "forward": lambda: run_states(params, xs, h0, hs, "tanh")}
+    fns.update({name: (lambda ck=ck: bptt(params, xs, ys, h0=h0, checkpoint=ck)) for name, ck in cks.items()})
+    watch = _bench_info.OthersCPU().start()
+    times, _ = time_interleaved(fns, target_s=0.5 if quick else 2.0, min_reps=1, max_reps=20,
+                                rounds=3 if quick else 5)
+    others = watch.share()
+    rho = (times["full"] - times["forward"]) / times["forward"]
+    item = np.dtype(dtype).itemsize
+    results = (T * B * D + sum(a.size for _, a in params)) * item   # ∂L/∂x, the parameter gradients
+    full_peak = peak_bytes(fns["full"])
+    rows = []
+    for name, ck in cks.items():
+        plan = ck.schedule(T)
+        peak = peak_bytes(fns[name])
+        rows.append({"variant": name, "forward_steps": plan.forward_steps, "peak_stored": plan.peak_stored,
+                     "time_factor": times[name] / times["full"], "predicted": plan.time_factor(rho),
+                     "peak": peak, "bound": peak_bound(plan, B=B, D=D, H=H, V=V, itemsize=item),
+                     "activation_share": (peak - results) / (full_peak - results), "ms": 1e3 * times[name]})
+    return {"config": list(cfg), "dtype": dtype, "full_ms": 1e3 * times["full"],
+            "forward_ms": 1e3 * times["forward"], "rho": rho, "full_peak": full_peak,
+            "full_bound": engine_bound(sizes(T, H, B=B, D=D, V=V, dtype=dtype)), "results": results,
+            "others": others, "rows": rows}
+
+
+def show(res: dict) -> list[str]:
+    mib = 2**20
+    others = "?" if res["others"] is None else f"{res['others']:.0%}"
+    head = (f"\n{tuple(res['config'])} {res['dtype']}: full BPTT {res['full_ms']:.0f} ms (forward alone "
+            f"{res['forward_ms']:.0f} ms: rho = backward/forward = {res['rho']:.2f}), peak "
+            f"{res['full_peak'] / mib:.1f} MiB (bound {res['full_bound'] / mib:.1f}); others {others}")
+    lines = [head, f"  {'variant':<14} {'fwd steps':>9} {'stored':>6} {'time ×':>7} {'pred ×':>7} "
+                   f"{'meas/pred':>9} {'peak MiB':>8} {'bound MiB':>9} {'act. mem':>8}"]
+    for r in res["rows"]:
+        lines.append(f"  {r['variant']:<14} {r['forward_steps']:>9} {r['peak_stored']:>6} "
+                     f"{r['time_factor']:>7.3f} {r['predicted']:>7.3f} {r['time_factor'] / r['predicted']:>9.3f} "
+                     f"{r['peak'] / mib:>8.2f} {r['bound'] / mib:>9.2f} {r['activation_share']:>8.1%}")
+    return lines
+
+
+def targets(results: list[dict]) -> list[tuple[str, bool]]:
+    out = []
+    for res in results:
+        for r in res["rows"]:
+            ok = abs(r["time_factor"] / r["predicted"] - 1) <= 0.10
+            out.append((f"{tuple(res['config'])} {res['dtype']} {r['variant']}: measured time factor "
+                        f"{r['time_factor']:.3f} within 10 % of the predicted {r['predicted']:.3f}", ok))
+            if res["config"][0] == 1000 and r["variant"] == "s=50":
+                out.append((f"{tuple(res['config'])} {res['dtype']} s=50: time {r['time_factor']:.2f}× "
+                            f"<= 1.4× full BPTT", r["time_factor"] <= 1.4))
+                out.append((f"{tuple(res['config'])} {res['dtype']} s=50: activation memory "
+                            f"{r['activation_share']:.1%} <= 10 % of full BPTT's", r["activation_share"] <= 0.10))
+    return out
+
+
+def main(args: argparse.Namespace) -> int:
+    limiter = _bench_info.limit_blas(args.threads)   # noqa: F841  (kept alive for the run)
+    lines, info = _bench_info.report(CPUS, {"numpy": np.__version__})
+    print("\n".join(lines))
+    print("time ×   : median time of one checkpointed bptt() call ÷ full bptt()'s, interleaved rounds")
+    print("pred ×   : (forward_steps + 1 + rho·T) / ((1 + rho)·T), rho measured on full BPTT below")
+    print("act. mem : activation memory, the peak less the results (∂L/∂x, the parameter gradients), "
+          "÷ the same for full BPTT (tracemalloc, inputs excluded)")
+    dtypes = ("float32", "float64") if args.dtype == "both" else (args.dtype,)
+    results = []
+    for cfg in args.configs:
+        for dtype in dtypes:
+            res = bench(cfg, dtype, args.quick)
+            results.append(res)
+            print("\n".join(show(res)), flush=True)
+    print("\ntargets (issue 16, section 3):")
+    for text, ok in targets(results):
+        print(f"  [{'met' if ok else 'NOT met'}] {text}")
+    print(f"\n{_bench_info.load_text()} (at the end of the run)")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"schema": 1, "machine": info, "results": results}, f, indent=1, default=str)
+        print(f"wrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(ARGS))
