@@ -17,6 +17,7 @@ T-sized ∂L/∂x.
 
 from __future__ import annotations
 
+import dataclasses
 from bisect import bisect_right
 from typing import Iterator
 
@@ -104,6 +105,9 @@ class _Window:
                  firsts: list[int], kept: dict):
         prm, (B, H) = p.params, h_first.shape
         self.p, self.point, self.base, self.n = p, point, point.start - 1, plan.T
+        # W_hh in Fortran order: run_states' contiguous W_hhᵀ is then the array itself, not a
+        # fresh H² copy per call (plans with few slots make hundreds of short advances)
+        self.fwd = dataclasses.replace(prm, W_hh=np.asfortranarray(prm.W_hh))
         self.pool = np.empty((max(plan.peak_stored - 1, 1), B, H), prm.dtype)
         self.free_rows = list(range(len(self.pool)))
         self.slot: dict[int, np.ndarray] = {0: h_first}
@@ -122,7 +126,7 @@ class _Window:
     def _run_states(self, a: int, h_prev: np.ndarray, out: np.ndarray) -> None:
         """h_{a+1}.. into out (rows), window positions; later windows' first states are kept."""
         lo = self.base + a
-        run_states(self.p.params, self.p.xs[lo:lo + len(out)], h_prev, out, self.p.activation)
+        run_states(self.fwd, self.p.xs[lo:lo + len(out)], h_prev, out, self.p.activation)
         firsts = self.firsts
         for i in range(bisect_right(firsts, lo), bisect_right(firsts, lo + len(out))):
             if firsts[i] not in self.kept:
@@ -238,7 +242,7 @@ def peak_bound(plan: Schedule, *, B: int, D: int, H: int, V: int, itemsize: int)
     """The design bound on one full-BPTT call's allocated peak (tracemalloc), in bytes.
 
     (stored states + one window's working set)·B·H·itemsize + ∂L/∂x (T·B·D) + the parameter
-    gradients and one parameter-sized temporary. Stored: peak_stored - 1 rows (h_0 is the
+    gradients and one parameter-sized temporary + the forward's copy of W_hh (H²). Stored: peak_stored - 1 rows (h_0 is the
     caller's). Working set, in (B, H) rows: the current and retained states, the longest
     backward run L = min(peak_stored + 1, T) as states (L + 1 rows, at least CHUNK: between runs
     they are the advances' scratch) and step gradients (L), its logits L·B·V and loss reductions (5·L·B), and four (B, H) temporaries;
@@ -247,4 +251,5 @@ def peak_bound(plan: Schedule, *, B: int, D: int, H: int, V: int, itemsize: int)
     L = min(plan.peak_stored + 1, plan.T)
     rows = (plan.peak_stored - 1) + 2 + max(L + 1, min(CHUNK, plan.T)) + L + 4
     n_params = H * D + H * H + H + V * H + V
-    return (rows * B * H + L * B * V + 5 * L * B + plan.T * B * D + 2 * n_params) * itemsize + PY_OBJECTS
+    return (rows * B * H + L * B * V + 5 * L * B + plan.T * B * D + 2 * n_params + H * H) * itemsize \
+        + PY_OBJECTS
