@@ -104,7 +104,7 @@ def memory_bounds(cfg, itemsize: int, k1: int, k2: int) -> tuple[int, int]:
     """Issue 2's bounds, in bytes, for one full call and one streamed Truncation(k1, k2) pass.
 
     Full: (2.25·T·B·H + 1.25·T·B·V)·itemsize + parameters + gradients + one step's
-    temporaries (3·B·H values), as in numeric.memory.engine_bound: room for the hidden
+    temporaries (3·B·H values), as in numeric.analysis.memory.engine_bound: room for the hidden
     states, one buffer of step gradients and the logits / ∂L/∂o buffer, nothing T-sized more.
     The T·B·D result ∂L/∂x is not given room of its own: the engine allocates it only after
     the logits are freed. Truncated: the same with the window (k2 steps, k1 losses) for T.

@@ -2,7 +2,7 @@
 
 One run prints, per config (T, B, D, H, V) and dtype, the median time of one forward+backward
 call (tanh, cross_entropy, a loss at every step) for this engine, the naive per-timestep
-reference (numeric.reference.naive_bptt), PyTorch CPU (nn.RNN + nn.Linear + cross-entropy,
+reference (numeric.routes.naive.naive_bptt), PyTorch CPU (nn.RNN + nn.Linear + cross-entropy,
 reduction='sum') and JAX (jit(value_and_grad(scan))) when they import, and the engine's GEMMs
 alone (benchmarks/_gemm_floor.py: a floor under any NumPy engine built on them); the ratios; the
 engine's GFLOP/s (6·T·B·(D·H + H² + H·V) flops); a measured float32 GEMM throughput; and the
@@ -75,7 +75,7 @@ import numpy as np     # noqa: E402
 
 import numeric         # noqa: E402
 from numeric import bptt                       # noqa: E402
-from numeric.reference import naive_bptt       # noqa: E402
+from numeric.routes.naive import naive_bptt       # noqa: E402
 
 import _gemm_floor     # noqa: E402
 from _bench_measure import (flops, gemm_gflops, memory_bounds, peak_bytes, problem,  # noqa: E402
@@ -223,7 +223,7 @@ def main(args: argparse.Namespace) -> int:
           f"float64 {gemm['float64']:.1f} GFLOP/s")
     print("timing  : median per call; engine, torch and jax alternate in blocks of calls (5 rounds, each "
           "block after a 20 ms pause and an untimed call); forward+backward incl. dL/dxs and dL/dh0 for all")
-    print(f"naive   : numeric.reference.naive_bptt on the first {args.naive_batch} sequence(s) of the "
+    print(f"naive   : numeric.routes.naive.naive_bptt on the first {args.naive_batch} sequence(s) of the "
           "batch, time scaled by B/N (linear in B)" + (", 1 call" if args.quick else ", median of 3"))
     print("memory  : tracemalloc peak / bound, MiB, inputs excluded: one full bptt() call; one pass of "
           "tbptt_segments(Truncation(k, k)), k = min(50, T // 4), each segment dropped before the next\n")

@@ -51,7 +51,7 @@ from statistics import median   # noqa: E402
 import numpy as np              # noqa: E402
 
 from numeric import Params, bptt               # noqa: E402
-from numeric.compare import relative_error     # noqa: E402
+from numeric.routes.compare import relative_error     # noqa: E402
 from numeric.generated import load             # noqa: E402
 
 

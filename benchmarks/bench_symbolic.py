@@ -34,8 +34,8 @@ from sympy.core.cache import clear_cache  # noqa: E402
 
 from derive.gradients import derive_bptt  # noqa: E402
 from derive.graph import unroll  # noqa: E402
-from derive.printing import deep  # noqa: E402
-from derive.proof import mp_eval, random_point  # noqa: E402
+from derive.printing.expressions import deep  # noqa: E402
+from derive.verify.proof import mp_eval, random_point  # noqa: E402
 
 COMPACT_TS = (8, 16, 32, 64, 128, 256, 512, 1000)
 

@@ -18,7 +18,7 @@ _LAZY = {
     "derive_bptt": "derive.gradients",
     "Derivation": "derive.gradients",
     "jacobian_product": "derive.jacobian",
-    "evaluate_problem": "derive.evaluate",
+    "evaluate_problem": "derive.route",
     "worked_example": "derive.example",
 }
 

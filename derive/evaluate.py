@@ -1,14 +1,13 @@
 """Numbers from a derivation: every node, δ and gradient at given values, exact or to N digits.
 
-Two entry points:
+The entry point:
 
 - ``evaluate(derivation, values, *, digits=None)`` (also ``Derivation.evaluate``): values are
   given per leaf symbol or by name (see ``resolve_values``); with ``digits=None`` the
   arithmetic is exact (rationals stay rationals, tanh(1/2) stays tanh(1/2)), otherwise every
   node is rounded to ``digits`` significant digits as it is computed.
-- ``evaluate_problem(params, xs, targets, ...)``: ``numeric.bptt``'s arguments and result type
-  (BPTTResult), computed from the symbolic derivation. It is the symbolic route of the
-  cross-checks (tests/test_symbolic_vs_numeric.py, ``bptt verify``).
+- ``derive.route.evaluate_problem(params, xs, targets, ...)`` (also ``derive.evaluate_problem``)
+  builds on it: ``numeric.bptt``'s arguments and result type, from the symbolic derivation.
 
 The node values are found by substituting numbers into the compact definitions one step at
 a time (forward, then the δ recursion backward), so the cost is linear in T.
@@ -18,16 +17,20 @@ from __future__ import annotations
 
 import decimal
 import fractions
-from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import sympy as sp
 
-from .graph import Matrix, Unrolled, unroll
-from .gradients import GRADIENT_NAMES, Derivation, derive_bptt
+from numeric.params import PARAM_NAMES
 
-_MATRIX_KEYS = ("W_xh", "W_hh", "b_h", "W_hy", "b_y", "h0")
+from .graph import Matrix, Unrolled
+from .symbols import GRADIENT_NAMES
+
+if TYPE_CHECKING:                       # evaluating needs a derivation, not the code that makes one
+    from .gradients import Derivation
+
+_MATRIX_KEYS = PARAM_NAMES + ("h0",)
 _SEQUENCE_KEYS = {"x": "x", "xs": "x", "y": "y", "targets": "targets", "w": "w", "loss_weights": "w"}
 
 
@@ -187,64 +190,3 @@ def evaluate(derivation: Derivation, values: dict, *, digits: int | None = None)
     for t, _, v in derivation._dx:
         dxs[t - 1] = dxs[t - 1] + num(v)
     return Evaluation(derivation, grads, val, contributions, [u.public(Matrix(x).applyfunc(rnd)) for x in dxs])
-
-
-@lru_cache(maxsize=64)
-def cached_derivation(T: int, H: int, D: int, V: int, activation: str, loss: str, loss_at: str,
-                      weighted: bool, truncation) -> Derivation:
-    """derive_bptt(unroll(...)) memoised on its settings (a derivation is immutable)."""
-    u = unroll(T, hidden_size=H, input_size=D, output_size=V, activation=activation, loss=loss,
-               loss_at=loss_at, weighted=weighted)
-    return derive_bptt(u, truncation=truncation)
-
-
-def evaluate_problem(params, xs, targets, *, h0=None, activation: str = "tanh",
-                     loss: str = "cross_entropy", loss_at: str = "all", loss_weights=None,
-                     truncation=None, digits: int = 30):
-    """``numeric.bptt`` computed from the symbolic derivation (same arguments, same result type).
-
-    Each sequence of a batch is evaluated on its own and the results summed (mse's 1/B is
-    applied), at ``digits`` significant digits, then rounded to float64.
-
-    Args:
-      params: numeric.Params or dict; W_xh (H, D), W_hh (H, H), b_h (H,), W_hy (V, H), b_y (V,).
-      xs: (T, D) or (T, B, D). targets: class indices (T,[B]) for cross_entropy, else (T,[B,]V).
-      h0: None, (H,) or (B, H). loss_weights: None, (T,) or (T, B). truncation: as numeric.bptt.
-    Returns:
-      numeric.BPTTResult(loss, grads, dh0, dxs, h_last), float64.
-    """
-    from numeric.bptt import BPTTResult, prepare
-    from numeric.params import Params
-    from numeric.rules import LOSSES
-    from numeric.validate import check_truncation
-
-    p = prepare(params, xs, targets, h0=h0, activation=activation, loss=loss, loss_at=loss_at,
-                loss_weights=loss_weights)
-    trunc = check_truncation(truncation)
-    prm, (T, B, D) = p.params, p.xs.shape
-    H, V = prm.hidden_size, prm.output_size
-    d = cached_derivation(T, H, D, V, p.activation, p.loss, p.loss_at, p.weights is not None, trunc)
-    f = lambda a: [sp.Float(float(v), digits) for v in np.ravel(a)]  # noqa: E731
-    batch_scale = sp.Rational(1, B) if LOSSES[p.loss].scale_by_count else sp.Integer(1)
-    acc = {n: np.zeros(d.shape(n)) for n in GRADIENT_NAMES}
-    total, dxs, dh0, h_last = 0.0, np.zeros_like(p.xs), np.zeros_like(p.h0), np.zeros_like(p.h0)
-    for b in range(B):
-        values = {n: np.reshape(f(getattr(prm, n)), d.shape(n)).tolist() for n in _MATRIX_KEYS[:5]}
-        values["h0"] = np.reshape(f(p.h0[b]), (H, 1)).tolist()
-        values["x"] = [np.reshape(f(x), (D, 1)).tolist() for x in p.xs[:, b]]
-        values["targets"] = [int(y) for y in p.targets[:, b]] if p.loss == "cross_entropy" else \
-            [np.reshape(f(y), (V, 1)).tolist() for y in p.targets[:, b]]
-        if p.weights is not None:
-            values["w"] = f(p.weights[:, b])
-        ev = evaluate(d, values, digits=digits)
-        to_np = lambda v: np.array(sp.Matrix([[v]]) if d.unrolled.scalar and not isinstance(v, sp.MatrixBase)  # noqa: E731
-                                   else v, dtype=np.float64)
-        for n in GRADIENT_NAMES:
-            acc[n] += to_np(ev[n] * batch_scale)
-        total += float(ev.loss * batch_scale)
-        dh0[b] = to_np(ev["h0"] * batch_scale).ravel()
-        dxs[:, b] = np.stack([to_np(x * batch_scale).ravel() for x in ev.dxs])
-        h_last[b] = to_np(ev.node("h", T)).ravel()
-    grads = Params(W_xh=acc["W_xh"], W_hh=acc["W_hh"], b_h=acc["b_h"].ravel(), W_hy=acc["W_hy"],
-                   b_y=acc["b_y"].ravel())
-    return BPTTResult(total, grads, p.unbatch(dh0), p.unbatch(dxs, axis=1), p.unbatch(h_last))

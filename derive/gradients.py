@@ -34,9 +34,12 @@ from numeric.truncation import Truncation, update_points
 
 from .graph import Matrix, Unrolled, deriv_entries, loss_grad
 from .linalg import add, hadamard, matT_vec, outer, scale
-from .symbols import symbol_matrix
+from .evaluate import evaluate
+from .matrix_form import matrix_gradient
+from .printing.derivation import derivation_latex, derivation_text
+from .symbols import GRADIENT_NAMES, symbol_matrix
+from .truncated import dropped, path_terms
 
-GRADIENT_NAMES = ("W_hh", "W_xh", "W_hy", "b_h", "b_y", "h0")
 
 
 @dataclass(frozen=True)
@@ -160,7 +163,6 @@ class Derivation:
 
     @cached_property
     def gradients(self) -> dict[str, Gradient]:
-        from .matrix_form import matrix_gradient
         pub = self.unrolled.public
         return {n: Gradient(n, pub(self.compact_matrix(n)),
                             tuple(Contribution(t, tau, pub(v)) for t, tau, v in self._contrib[n]),
@@ -213,18 +215,15 @@ class Derivation:
     # ---- truncation -----------------------------------------------------------------------------------
     def dropped(self, name: str) -> Any:
         """Full minus truncated ∂L/∂<name>: the Jacobian-product terms the truncation drops."""
-        from .truncated import dropped
         return dropped(self, self._check(name))
 
     def path_terms(self, name: str):
         """Every (loss t, step s) path term of ∂L/∂<name>, marked surviving or dropped."""
-        from .truncated import path_terms
         return path_terms(self, self._check(name))
 
     # ---- numbers ---------------------------------------------------------------------------------------
     def evaluate(self, values: dict, *, digits: int | None = None):
         """Every gradient, δ and node at given leaf values; see derive.evaluate.evaluate."""
-        from .evaluate import evaluate
         return evaluate(self, values, digits=digits)
 
     def _check(self, name: str) -> str:
@@ -234,11 +233,9 @@ class Derivation:
 
     # ---- printing ----------------------------------------------------------------------------------------
     def __str__(self) -> str:
-        from .printing_derivation import derivation_text
         return derivation_text(self)
 
     def _repr_latex_(self) -> str:
-        from .printing_derivation import derivation_latex
         return "$$" + derivation_latex(self) + "$$"
 
     def __repr__(self) -> str:

@@ -34,6 +34,7 @@ from numeric.validate import check_activation, check_loss, check_loss_at, check_
 
 from .linalg import add, mat_vec
 from .namespace import SYMPY_NS
+from .printing.graph import graph_dot, graph_latex, graph_text
 from .symbols import PARAM_NAMES, symbol_matrix
 
 Matrix = sp.ImmutableMatrix
@@ -216,15 +217,12 @@ class Unrolled:
     # ---- printing (derive/printing.py does the work) ---------------------------------------------
     def to_dot(self, *, show_params: bool = False) -> str:
         """Graphviz DOT source of the unrolled picture (``show_params``: draw shared weights too)."""
-        from .printing import graph_dot
         return graph_dot(self, show_params=show_params)
 
     def __str__(self) -> str:
-        from .printing import graph_text
         return graph_text(self)
 
     def _repr_latex_(self) -> str:
-        from .printing import graph_latex
         return "$$" + graph_latex(self) + "$$"
 
     def __repr__(self) -> str:

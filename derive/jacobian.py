@@ -26,12 +26,15 @@ import numpy as np
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
-from numeric.rules import ACTIVATIONS
+from numeric.rules import ACTIVATIONS, NORMS
+from numeric.validate import check_choice
 
+from .evaluate import resolve_values
 from .graph import Matrix, Unrolled, deriv_entries
 from .matrix_form import Applied
+from .printing.jacobian import jacobian_latex, jacobian_text
 
-NORMS = {"2": ("spectral", 2), "1": ("1-norm", 1), "inf": ("inf-norm", np.inf)}
+
 
 
 class Diag(MatrixExpr):
@@ -78,6 +81,7 @@ class JacobianProduct:
 
     def __init__(self, u: Unrolled, t: int, k: int, norm: str) -> None:
         self.unrolled, self.t, self.k, self.norm = u, t, k, norm
+        self.norm_name = NORMS[norm][0]                   # "spectral", "1-norm", "inf-norm"
         W = u.mat("W_hh")
         self._factors = [(r, Matrix(sp.diag(*deriv_entries(u.activation, u.mat("h", r))) * W))
                          for r in range(t, k, -1)]
@@ -119,7 +123,6 @@ class JacobianProduct:
 
     def evaluate(self, values: dict, *, digits: int | None = None) -> Any:
         """The product at leaf values (keys as ``derive.evaluate.resolve_values``)."""
-        from .evaluate import resolve_values
         u = self.unrolled
         val = dict(resolve_values(u, values, digits))
         rnd = (lambda e: e.evalf(digits)) if digits else (lambda e: e)
@@ -129,7 +132,6 @@ class JacobianProduct:
 
     def check_bound(self, values: dict) -> BoundCheck:
         """‖∂h_t/∂h_k‖ against (γ‖W_hh‖)^(t-k) at ``values``, in float64 (slack 1e-12 relative)."""
-        from .evaluate import resolve_values
         J = np.array(sp.Matrix([[self.evaluate(values, digits=30)]]) if self.unrolled.scalar
                      else self.evaluate(values, digits=30), dtype=np.float64)
         leaf = resolve_values(self.unrolled, values, 30)
@@ -140,11 +142,9 @@ class JacobianProduct:
         return BoundCheck(lhs, rhs, lhs <= rhs * (1 + 1e-12) + 1e-300)
 
     def __str__(self) -> str:
-        from .printing import jacobian_text
         return jacobian_text(self, bound=True)
 
     def _repr_latex_(self) -> str:
-        from .printing import jacobian_latex
         return "$$" + jacobian_latex(self, bound=True) + "$$"
 
     def __repr__(self) -> str:
@@ -159,7 +159,6 @@ def jacobian_product(unrolled: Unrolled, t: int, k: int, *, norm: str = "2") -> 
       t, k: integers with 0 <= k < t <= T.
       norm: the induced norm of the bound: "2" (spectral, default), "1" or "inf".
     """
-    from numeric.validate import check_choice
     for name, v in (("t", t), ("k", k)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
             raise TypeError(f"{name} must be an integer; got {type(v).__name__} {v!r}.")

@@ -20,6 +20,7 @@ import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixExpr
 from sympy.printing.pretty.stringpict import prettyForm
 
+from numeric.params import PARAM_NAMES
 from numeric.rules import LOSSES
 
 from .namespace import SYMPY_NS
@@ -112,7 +113,7 @@ class MatrixNotation:
         d, u = self.d, self.d.unrolled
         out: dict[sp.Basic, Any] = {}
         for key, ms in self.sym.items():
-            out[ms] = u.mat(key) if key in ("W_xh", "W_hh", "W_hy", "b_h", "b_y") else \
+            out[ms] = u.mat(key) if key in PARAM_NAMES else \
                 u.mat(key[0], int(key[1:]))
         for t in range(1, u.T + 1):
             out[self.fprime(t)] = d._fp[t]

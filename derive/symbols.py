@@ -23,7 +23,7 @@ import re
 
 import sympy as sp
 
-PARAM_NAMES = ("W_xh", "W_hh", "b_h", "W_hy", "b_y")
+from numeric.params import GRADIENT_NAMES, PARAM_NAMES  # noqa: F401 - the names' one home
 _PARAM_LATEX = {"W_xh": "W_{xh}", "W_hh": "W_{hh}", "W_hy": "W_{hy}", "b_h": "b_{h}", "b_y": "b_{y}"}
 _TIME_LATEX = {"h": "h", "x": "x", "y": "y", "a": "a", "o": "o", "L": "L", "w": "w", "delta": r"\delta"}
 

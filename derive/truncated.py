@@ -20,6 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from numeric.params import OUTPUT_PARAMS
+
 from .graph import Matrix
 from .linalg import add, hadamard, matT_vec, outer
 
@@ -54,7 +56,7 @@ def _terms_matrix(derivation, name: str) -> list[tuple[int, int, bool, Matrix]]:
     out = []
     for t in u.loss_steps:
         start = window_start(derivation, t)
-        if name in ("W_hy", "b_y"):
+        if name in OUTPUT_PARAMS:
             g = derivation._g[t]
             out.append((t, t, True, outer(g, u.mat("h", t)) if name == "W_hy" else g))
             continue

@@ -7,7 +7,13 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-PARAM_NAMES = ("W_xh", "W_hh", "b_h", "W_hy", "b_y")
+# The parameter names, in every order the toolkit prints them (each written here only).
+PARAM_NAMES = ("W_xh", "W_hh", "b_h", "W_hy", "b_y")                  # Params' fields, the engine's order
+GRADIENT_NAMES = ("W_hh", "W_xh", "W_hy", "b_h", "b_y", "h0")        # derive's order: W_hh first, as the article
+EXAMPLE_PARAMETERS = ("W_xh", "W_hh", "W_hy", "b_h", "b_y")          # the worked example's JSON: weights, biases
+LAYER_PARAMS = PARAM_NAMES[:3]                                       # the recurrent layer: W_xh, W_hh, b_h
+OUTPUT_PARAMS = PARAM_NAMES[3:]                                      # the output layer: W_hy, b_y
+VECTOR_NAMES = ("b_h", "b_y", "h0")                                  # column vectors (the others are matrices)
 
 
 @dataclass(frozen=True, eq=False)

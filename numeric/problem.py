@@ -142,11 +142,6 @@ def preactivation_margin(params: Params, xs: np.ndarray, h0: np.ndarray | None =
     return m
 
 
-def min_abs_preactivation(problem: Problem) -> float:
-    """min over t, b, i of |a_t| (the distance of the problem from relu's kink)."""
-    return preactivation_margin(problem.params, problem.xs, problem.h0)
-
-
 def scaled_w_hh(W_hh: np.ndarray, norm: float) -> np.ndarray:
     """W_hh rescaled to spectral norm ``norm``: 0 gives zeros, and an all-zero W_hh with a
     positive norm (or one below 1e-150) becomes norm · I, so the norm asked for always holds."""

@@ -28,10 +28,10 @@ import numpy as np
 
 from .forward import run_states
 from .kernels import DERIV_MUL
-from .params import PARAM_NAMES, Params
+from .params import LAYER_PARAMS, PARAM_NAMES, Params
 from .validate import check_activation, check_finite, check_h0, check_params, check_real_array, check_xs
 
-LAYER_PARAMS = ("W_xh", "W_hh", "b_h")
+
 
 
 class RNNBackward(NamedTuple):

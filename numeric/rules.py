@@ -11,6 +11,8 @@ Conventions (column vectors, one time step, one sequence):
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any, Callable, Mapping
@@ -75,6 +77,13 @@ LOSSES: Mapping[str, LossRule] = {
 }
 
 LOSS_AT = ("all", "last")
+
+# ---- induced matrix norms of the gradient-norm bounds: CLI name -> (name, NumPy ord) ----------
+NORMS: Mapping[str, tuple[str, float]] = {"2": ("spectral", 2), "1": ("1-norm", 1), "inf": ("inf-norm", math.inf)}
+
+# The losses whose targets are real numbers (not class indices), in the table's order: the
+# ones a scalar worked example with one real output can use.
+REAL_TARGET_LOSSES = tuple(name for name, rule in LOSSES.items() if rule.real_targets)
 
 
 def gamma(activation: str) -> float:

@@ -24,7 +24,7 @@ from hypothesis import assume, strategies as st
 from hypothesis.extra.numpy import arrays
 
 from .params import Params
-from .problem import Dims, Problem, min_abs_preactivation, scaled_w_hh
+from .problem import Dims, Problem, preactivation_margin, scaled_w_hh
 from .rules import ACTIVATIONS, LOSS_AT, LOSSES, gamma
 from .truncation import Truncation
 from .validate import check_float_dtype
@@ -240,10 +240,10 @@ def _problems(draw, dims_strategy, scale, acts, loss_names, places, truncation, 
     problem = Problem(prm, xs, targets, h0_arr, act, loss, draw(st.sampled_from(places)), weights,
                       trunc, d)
     if act == "relu":
-        assume(min_abs_preactivation(problem) > relu_margin)
+        assume(preactivation_margin(problem.params, problem.xs, problem.h0) > relu_margin)
     return problem
 
 
 __all__ = ["REGIMES", "WEIGHT_REGIMES", "Dims", "Problem", "Regime", "activations", "dims",
-           "floats_array", "loss_ats", "losses", "min_abs_preactivation", "params", "problems",
+           "floats_array", "loss_ats", "losses", "preactivation_margin", "params", "problems",
            "regimes", "symbolic_problems", "truncations"]

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from derive.cli import main
-from numeric import TrainConfig, save_model, train
-from numeric.jacobians import random_rnn, spectral_norm, spectral_radius
+from numeric.charrnn import save_model, train, TrainConfig
+from numeric.analysis.jacobians import random_rnn, spectral_norm, spectral_radius
 
 
 @pytest.fixture(scope="module")

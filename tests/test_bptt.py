@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from numeric import Params, Truncation, bptt, gradcheck, naive_bptt, tbptt_segments
+from numeric import bptt, gradcheck, Params, tbptt_segments, Truncation
+from numeric.routes import naive_bptt
 from numeric.strategies import dims, problems
 
 # Float64 round-off between two exact-arithmetic-equivalent routes (different summation order,

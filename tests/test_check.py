@@ -22,7 +22,7 @@ import pytest
 import numeric
 from numeric.check import TOLERANCES, check_implementation, load_target
 from numeric.check.spec import accepted_kwargs
-from numeric.testing import assert_bptt_correct
+from numeric.check.testing import assert_bptt_correct
 
 IMPLS = Path(__file__).parent / "broken_impls"
 
@@ -236,6 +236,6 @@ def test_assert_bptt_correct_fails_with_the_report_and_passes_quietly():
 
 
 def test_importing_the_checker_does_not_import_hypothesis():
-    code = "import sys, numeric, numeric.check, numeric.testing; print('hypothesis' in sys.modules)"
+    code = "import sys, numeric, numeric.check, numeric.check.testing; print('hypothesis' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

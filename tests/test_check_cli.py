@@ -1,6 +1,6 @@
 """`bptt check FILE.py:FUNCTION`: exit status 0 correct, 1 wrong, 2 unusable; text and JSON.
 
-Most tests call derive.cli.main in-process (the checker itself imports and runs the user's file
+Most tests call derive.cli in-process (the checker itself imports and runs the user's file
 in-process); one runs the real console script to see the real exit status.
 """
 

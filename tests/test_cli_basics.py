@@ -62,7 +62,7 @@ def test_abbreviated_flags_are_refused_not_guessed(argv, extra, capsys):
 
 @pytest.mark.parametrize("argv, words", [
     (["train", "--seq-length", "0", "--steps", "1"], ["--seq-length must be >= 1", "got 0"]),
-    (["plot", "tanh", "--width", "0"], ["--width/--height/--dpi must be > 0"]),
+    (["plot", "tanh", "--width", "0"], ["--width/--height must be > 0", "got 0.0x5.0"]),
     (["plot", "loss", "--steps", "0"], ["--steps must be an integer >= 1", "got 0"]),
 ])
 def test_zero_values_are_refused_not_replaced_by_defaults(argv, words, tmp_path, monkeypatch, capsys):

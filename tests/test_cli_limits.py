@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 from derive.cli import main
-from numeric import CharModel, Params, Vocab, save_model
+from numeric import Params
+from numeric.charrnn import CharModel, save_model, Vocab
 
 
 def one_line_error(capsys, command: str) -> str:
@@ -29,9 +30,9 @@ def no_work(monkeypatch):
     """Make every expensive entry point fail the test if it is reached."""
     def boom(*a, **k):
         raise AssertionError("the guarded work was started")
-    for module, names in (("derive.graph", ["unroll"]), ("numeric.jacobians", ["random_rnn", "analyze"]),
-                          ("numeric.sample", ["sample"]),     # the module; numeric.sample is also a function
-                          ("derive.codegen_unrolled", ["generate_unrolled_source", "write_unrolled"])):
+    for module, names in (("derive.graph", ["unroll"]), ("numeric.analysis.jacobians", ["random_rnn", "analyze"]),
+                          ("numeric.charrnn.sample", ["sample"]),     # the module; numeric.charrnn.sample is also a function
+                          ("derive.codegen.unrolled", ["generate_unrolled_source", "write_unrolled"])):
         for name in names:
             monkeypatch.setattr(importlib.import_module(module), name, boom)
 
@@ -71,7 +72,7 @@ def test_a_long_sample_is_refused_before_sampling(model_file, no_work, capsys):
 
 
 def test_a_long_training_sample_is_refused_before_training(monkeypatch, capsys):
-    monkeypatch.setattr(importlib.import_module("numeric.train"), "train", lambda *a, **k: pytest.fail("training started"))
+    monkeypatch.setattr(importlib.import_module("numeric.charrnn.train"), "train", lambda *a, **k: pytest.fail("training started"))
     assert main(["train", "--sample-length", str(10 ** 8), "--quiet"]) == 2
     assert "--sample-length" in one_line_error(capsys, "train")
 
@@ -143,7 +144,7 @@ def test_messages_name_the_flag_not_the_python_parameter(argv, match, capsys):
 
 
 def test_a_tiny_temperature_samples_greedily_without_numpy_warnings(model_file, capsys):
-    from numeric.sample import next_index
+    from numeric.charrnn.sample import next_index
 
     o = np.array([0.5, 2.0, -1.0])
     with warnings.catch_warnings():
@@ -160,7 +161,7 @@ def test_a_tiny_temperature_samples_greedily_without_numpy_warnings(model_file, 
 
 # ---- output paths and flags that would do nothing -----------------------------------------------
 def test_generate_unrolled_writes_to_the_current_directory_not_the_package(tmp_path, monkeypatch, capsys):
-    from derive.codegen_unrolled import UNROLLED_DIR
+    from derive.codegen.unrolled import UNROLLED_DIR
 
     before = set(UNROLLED_DIR.iterdir())
     monkeypatch.chdir(tmp_path)

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from derive.cli import main
-from derive.codegen import GENERATED_DIR, Target, all_targets, generate_source
-from derive.codegen_unrolled import COMMITTED, generate_unrolled_source
+from derive.codegen.module import GENERATED_DIR, Target, all_targets, generate_source
+from derive.codegen.unrolled import COMMITTED, generate_unrolled_source
 from numeric.generated import MODULES, load
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -11,7 +11,7 @@ from derive.cli import main
 from derive.gradients import derive_bptt
 from derive.graph import unroll
 from derive.jacobian import jacobian_product
-from derive.proof import check_equal_at_points
+from derive.verify.proof import check_equal_at_points
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:

@@ -6,7 +6,7 @@ What runs, page by page, in document order, in a fresh working directory per pag
   earlier names; a block of ``>>>`` lines is run as a doctest);
 - every line of a ```console / ```bash / ```sh / ```shell block that starts with ``$ bptt `` or
   ``$ uv run bptt `` (in a bash/sh/shell block without any ``$`` prompt, every line starting with
-  ``bptt `` or ``uv run bptt ``), in-process through ``derive.cli.main``. The command must exit with the
+  ``bptt `` or ``uv run bptt ``), in-process through ``derive.cli``. The command must exit with the
   status the page implies: 2 when its output shows ``bptt <cmd>: error: ...``, the number printed
   by a following ``$ echo $?`` line, or the block's ``<!-- exit: N -->`` marker; 0 otherwise. The
   output shown under the command must be what the command prints: its lines, in order (a ``...``

@@ -1,4 +1,4 @@
-"""derive.exact: the strict number reader (integers, decimals, fractions; nothing else)."""
+"""derive.example.exact: the strict number reader (integers, decimals, fractions; nothing else)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import sympy as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
-from derive.exact import as_rational, as_rationals, parse_list, parse_number
+from derive.example.exact import as_rational, as_rationals, parse_list, parse_number
 
 R = sp.Rational
 ROOT = Path(__file__).parents[1]
@@ -111,7 +111,7 @@ def test_sequences_and_strings_both_give_tuples():
         as_rationals([1, "y"], name="x")
 
 
-@pytest.mark.parametrize("path", ["derive/exact.py", "derive/commands/example.py"])
+@pytest.mark.parametrize("path", ["derive/example/exact.py", "derive/cli/commands/example.py"])
 def test_user_strings_never_reach_sympify_or_eval(path):
     # The modules that touch user text call none of the functions that would execute it.
     tree = ast.parse((ROOT / path).read_text())
@@ -128,8 +128,8 @@ def test_user_strings_never_reach_sympify_or_eval(path):
 
 
 def test_rational_is_only_built_from_python_integers():
-    # derive/exact.py builds sp.Rational(int(...), ...) only: a str argument would be parsed by SymPy.
-    tree = ast.parse((ROOT / "derive/exact.py").read_text())
+    # derive/example/exact.py builds sp.Rational(int(...), ...) only: a str argument would be parsed by SymPy.
+    tree = ast.parse((ROOT / "derive/example/exact.py").read_text())
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "Rational":
             for arg in node.args:

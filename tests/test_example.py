@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import numeric
-from derive.example import GRADIENTS, PARAMETERS, WorkedExample, worked_example
+from derive.example.worked import GRADIENTS, PARAMETERS, WorkedExample, worked_example
 
 R = sp.Rational
 HALF, QUARTER = R(1, 2), R(1, 4)
@@ -72,7 +72,7 @@ def is_exactly_zero(expr) -> bool:
 
 # ---- the canonical values ----------------------------------------------------------------------
 def test_canonical_values_are_the_issues_values():
-    data = json.loads((Path(__file__).parents[1] / "derive/data/worked_example.json").read_text())
+    data = json.loads((Path(__file__).parents[1] / "derive/example/worked_example.json").read_text())
     assert data["T"] == 3 and data["why"]
     assert data["parameters"] == {"W_xh": "1/2", "W_hh": "1/2", "W_hy": "1", "b_h": "0", "b_y": "0", "h0": "0"}
     assert data["x"] == ["1", "1/4", "1/4"] and data["targets"] == ["1/2", "1/4", "3/4"]
@@ -137,7 +137,7 @@ def test_each_earlier_step_is_scaled_by_w_hh_times_tanh_prime_below_one(ex):
 
 
 def test_article_notes_all_hold_for_the_canonical_example(ex):
-    from derive.example_notes import article_notes
+    from derive.example.notes import article_notes
     assert [n.holds for n in article_notes(ex)] == [True, True, True, True]
 
 

@@ -59,20 +59,20 @@ def _problem():
 
 def _model():
     text = "abcab"
-    from numeric import CharModel, Vocab
+    from numeric.charrnn import CharModel, Vocab
     vocab = Vocab.from_text(text)
     p = Params.init(len(vocab), 3, len(vocab), seed=0)
     return CharModel(p, vocab, {"activation": "tanh", "prefix": "a"})
 
 
 def _sizes():
-    return numeric.sizes(10, 4, B=2, D=3, V=3)
+    return numeric.analysis.sizes(10, 4, B=2, D=3, V=3)
 
 
 # Each entry: name -> (function, positional args, keyword args). Arguments are built fresh per call.
 def _entries() -> dict:
     p, xs, ys = _problem()
-    J = numeric.step_jacobians(p, xs)
+    J = numeric.analysis.step_jacobians(p, xs)
     return {
         "bptt": (numeric.bptt, [p, xs, ys], dict(h0=np.zeros(3), activation="tanh", loss="cross_entropy",
                                                   loss_at="all", loss_weights=None, truncation=None)),
@@ -86,36 +86,36 @@ def _entries() -> dict:
         "clip_by_global_norm": (numeric.clip_by_global_norm, [p.zeros_like(), 1.0], {}),
         "gradcheck": (numeric.gradcheck, [p, xs, ys], dict(eps=1e-6, rtol=None, atol=None, h0=None)),
         "numerical_gradient": (numeric.numerical_gradient, [lambda q: float(np.sum(q.W_hh)), p], dict(eps=1e-6)),
-        "naive_bptt": (numeric.naive_bptt, [p, xs, ys], dict(activation="tanh", loss="cross_entropy",
+        "naive_bptt": (numeric.routes.naive_bptt, [p, xs, ys], dict(activation="tanh", loss="cross_entropy",
                                                               loss_at="all", loss_weights=None)),
-        "rtrl": (numeric.rtrl, [p, xs, ys], dict(activation="tanh", loss="cross_entropy", loss_at="all")),
-        "windowed_bptt": (numeric.windowed_bptt, [p, xs, ys, Truncation(2, 2)], dict(activation="tanh")),
-        "truncation_bound": (numeric.truncation_bound, [p, xs, ys, Truncation(2, 2)], dict(activation="tanh")),
-        "analyze": (numeric.analyze, [p, xs], dict(activation="tanh")),
-        "step_jacobians": (numeric.step_jacobians, [p, xs], dict(activation="tanh")),
-        "loss_grad_norms": (numeric.loss_grad_norms, [p, xs, ys], dict(activation="tanh", loss="cross_entropy")),
-        "jacobian_product": (numeric.jacobian_product, [J, 3, 1], {}),
-        "log_norms_to_last": (numeric.log_norms_to_last, [J], {}),
-        "spectral_norm": (numeric.spectral_norm, [p.W_hh], {}),
-        "spectral_radius": (numeric.spectral_radius, [p.W_hh], {}),
-        "decay_crossing": (numeric.decay_crossing, [0.5], dict(threshold=0.01)),
-        "random_rnn": (numeric.random_rnn, [2, 3, 2], dict(scale=0.1, radius=0.9, seed=0)),
-        "random_inputs": (numeric.random_inputs, [4, 2], dict(seed=0)),
-        "sizes": (numeric.sizes, [10, 4], dict(B=2, D=3, V=3, dtype="float64", truncation=None)),
-        "article_memory": (numeric.article_memory, [_sizes()], dict(optimizer="adagrad")),
-        "engine_memory": (numeric.engine_memory, [_sizes()], {}),
-        "engine_bound": (numeric.engine_bound, [_sizes()], {}),
-        "format_bytes": (numeric.format_bytes, [1234.0], {}),
-        "sample": (numeric.sample, [_model()], dict(prefix="a", length=5, temperature=1.0, seed=0)),
-        "TrainConfig": (numeric.TrainConfig, [], dict(hidden=3, seq_length=3, steps=2, lr=0.1, seed=0)),
-        "train": (lambda text, **k: numeric.train(text, numeric.TrainConfig(**k)), ["abcabcabc"],
+        "rtrl": (numeric.routes.rtrl, [p, xs, ys], dict(activation="tanh", loss="cross_entropy", loss_at="all")),
+        "windowed_bptt": (numeric.routes.windowed_bptt, [p, xs, ys, Truncation(2, 2)], dict(activation="tanh")),
+        "truncation_bound": (numeric.analysis.truncation_bound, [p, xs, ys, Truncation(2, 2)], dict(activation="tanh")),
+        "analyze": (numeric.analysis.analyze, [p, xs], dict(activation="tanh")),
+        "step_jacobians": (numeric.analysis.step_jacobians, [p, xs], dict(activation="tanh")),
+        "loss_grad_norms": (numeric.analysis.loss_grad_norms, [p, xs, ys], dict(activation="tanh", loss="cross_entropy")),
+        "jacobian_product": (numeric.analysis.jacobian_chain, [J, 3, 1], {}),
+        "log_norms_to_last": (numeric.analysis.log_norms_to_last, [J], {}),
+        "spectral_norm": (numeric.analysis.spectral_norm, [p.W_hh], {}),
+        "spectral_radius": (numeric.analysis.spectral_radius, [p.W_hh], {}),
+        "decay_crossing": (numeric.analysis.decay_crossing, [0.5], dict(threshold=0.01)),
+        "random_rnn": (numeric.analysis.random_rnn, [2, 3, 2], dict(scale=0.1, radius=0.9, seed=0)),
+        "random_inputs": (numeric.analysis.random_inputs, [4, 2], dict(seed=0)),
+        "sizes": (numeric.analysis.sizes, [10, 4], dict(B=2, D=3, V=3, dtype="float64", truncation=None)),
+        "article_memory": (numeric.analysis.article_memory, [_sizes()], dict(optimizer="adagrad")),
+        "engine_memory": (numeric.analysis.engine_memory, [_sizes()], {}),
+        "engine_bound": (numeric.analysis.engine_bound, [_sizes()], {}),
+        "format_bytes": (numeric.analysis.format_bytes, [1234.0], {}),
+        "sample": (numeric.charrnn.sample, [_model()], dict(prefix="a", length=5, temperature=1.0, seed=0)),
+        "TrainConfig": (numeric.charrnn.TrainConfig, [], dict(hidden=3, seq_length=3, steps=2, lr=0.1, seed=0)),
+        "train": (lambda text, **k: numeric.charrnn.train(text, numeric.charrnn.TrainConfig(**k)), ["abcabcabc"],
                   dict(hidden=3, seq_length=3, steps=2)),
-        "Vocab.from_text": (numeric.Vocab.from_text, ["abc"], {}),
+        "Vocab.from_text": (numeric.charrnn.Vocab.from_text, ["abc"], {}),
         "rnn_backward": (numeric.rnn_backward, [p, xs, np.zeros(3), np.ones((3, 3))], dict(activation="tanh")),
         "rnn_backward_rows": (numeric.rnn_backward_rows,
                               [xs[:, None, :], np.zeros((1, 3)), p.W_xh.T.copy(), p.W_hh.T.copy(), p.b_h.copy(),
                                np.ones((3, 1, 3))], dict(activation="tanh")),
-        "magnitudes": (numeric.magnitudes, [p, xs, ys], dict(activation="tanh")),
+        "magnitudes": (numeric.routes.magnitudes, [p, xs, ys], dict(activation="tanh")),
     }
 
 

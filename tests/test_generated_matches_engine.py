@@ -2,7 +2,7 @@
 
 Tolerances: both engines run the same schedule in the same dtype and differ by summation
 order only, so their difference, measured against the running-error magnitude of the
-computation (numeric/compare.py), is a few ε: at most ~n·ε with n ≈ T(D + H + V) <= 60,
+computation (numeric/routes/compare.py), is a few ε: at most ~n·ε with n ≈ T(D + H + V) <= 60,
 i.e. 1.3e-14 in float64 — we allow 1e-13 — and 60 · 6e-8 = 3.6e-6 in float32 — we allow 1e-4
 (the float32 magnitudes are taken in float64 of the same problem).
 """
@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 
 from numeric import Params, Truncation, bptt, forward
-from numeric.compare import magnitudes, roundoff_error
+from numeric.routes.compare import magnitudes, roundoff_error
 from numeric.generated import load
 from numeric.strategies import WEIGHT_REGIMES, dims, problems
 

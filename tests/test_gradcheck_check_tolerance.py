@@ -10,7 +10,7 @@ from numeric import Params, bptt
 from numeric.check.compare import evaluate, relative_errors
 from numeric.check.problems import make_case
 from numeric.check.spec import TOLERANCES, make_spec
-from numeric.testing import assert_bptt_correct
+from numeric.check.testing import assert_bptt_correct
 
 TOL = TOLERANCES[np.dtype(np.float64)]
 

@@ -15,8 +15,8 @@ import sympy as sp
 from derive.gradients import GRADIENT_NAMES, derive_bptt
 from derive.graph import unroll
 from derive.matrix_form import explicit
-from derive.printing_derivation import derivation_json
-from derive.proof import (check_equal_at_points, prove_at_points, prove_identical)
+from derive.printing.derivation import derivation_json
+from derive.verify.proof import (check_equal_at_points, prove_at_points, prove_identical)
 from derive.truncated import dropped_matrix
 from numeric import Truncation
 

@@ -10,8 +10,8 @@ import pytest
 import sympy as sp
 
 from derive.graph import unroll
-from derive.printing import graph_json, graph_latex, graph_pretty
-from derive.proof import mp_eval
+from derive.printing.graph import graph_json, graph_latex, graph_pretty
+from derive.verify.proof import mp_eval
 from numeric import Params, bptt
 
 S = sp.Symbol

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from derive.graph import unroll
 from derive.jacobian import jacobian_product
-from derive.printing import jacobian_json, jacobian_text
+from derive.printing.jacobian import jacobian_json, jacobian_text
 from numeric.rules import gamma
 
 S = sp.Symbol

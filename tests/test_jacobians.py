@@ -1,4 +1,4 @@
-"""numeric.jacobians: ∂h_t/∂h_k, ‖∂L_t/∂h_k‖, spectral quantities, the Pascanu conditions."""
+"""numeric.analysis.jacobians: ∂h_t/∂h_k, ‖∂L_t/∂h_k‖, spectral quantities, the Pascanu conditions."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from numeric import Params, bptt, forward
-from numeric.jacobians import (analyze, decay_crossing, jacobian_product, log_norms_to_last, loss_grad_norms,
+from numeric.analysis.jacobians import (analyze, decay_crossing, jacobian_chain, log_norms_to_last, loss_grad_norms,
                                random_inputs, random_rnn, spectral_norm, spectral_radius, step_jacobians)
 from numeric.rules import gamma
 
@@ -47,7 +47,7 @@ def test_jacobian_product_matches_finite_differences_of_the_forward_pass(problem
         e[j] = eps
         fd[:, j] = (_states_from(params, xs[k:], hs[k] + e, act) - _states_from(params, xs[k:], hs[k] - e, act)) / (2 * eps)
     # central differences: O(eps²) truncation + O(1e-16/eps) round-off, so 1e-8 absolute is ample
-    np.testing.assert_allclose(jacobian_product(J, T, k), fd, atol=1e-8)
+    np.testing.assert_allclose(jacobian_chain(J, T, k), fd, atol=1e-8)
 
 
 @settings(deadline=None)
@@ -81,7 +81,7 @@ def test_log_norms_match_the_explicit_products_and_do_not_underflow():
     J = step_jacobians(params, xs)
     ln = log_norms_to_last(J)
     for k in (400, 399, 390, 380):
-        assert math.isclose(ln[k], math.log(np.linalg.norm(jacobian_product(J, 400, k), 2)), rel_tol=1e-9,
+        assert math.isclose(ln[k], math.log(np.linalg.norm(jacobian_chain(J, 400, k), 2)), rel_tol=1e-9,
                             abs_tol=1e-12)
     assert ln[400] == 0.0 and np.all(np.isfinite(ln)) and ln[0] < -745   # below float64's smallest exp
 
@@ -163,8 +163,8 @@ def test_random_rnn_refuses_a_radius_whose_weights_would_overflow():
     (spectral_radius, np.ones((2, 2), complex), "W must be an array of real numbers"),
     (log_norms_to_last, np.ones((2, 2)), r"J must have shape \(T, H, H\)"),
     (log_norms_to_last, np.full((2, 1, 1), np.inf), "J must be finite"),
-    (lambda J: jacobian_product(J, 1, 0), np.ones((2, 3, 2)), r"J must have shape \(T, H, H\)"),
-    (lambda J: jacobian_product(J, True, 0), np.ones((2, 2, 2)), "need integers 0 <= k <= t <= T"),
+    (lambda J: jacobian_chain(J, 1, 0), np.ones((2, 3, 2)), r"J must have shape \(T, H, H\)"),
+    (lambda J: jacobian_chain(J, True, 0), np.ones((2, 2, 2)), "need integers 0 <= k <= t <= T"),
 ])
 def test_the_matrix_functions_validate_their_input(fn, arg, match):
     with pytest.raises((ValueError, TypeError), match=match):

@@ -1,4 +1,4 @@
-"""numeric.memory and `bptt memory`: the article's figures, the engine's model, the measurement."""
+"""numeric.analysis.memory and `bptt memory`: the article's figures, the engine's model, the measurement."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from derive.cli import main
-from numeric.memory import article_memory, engine_bound, engine_memory, format_bytes, measure_peak, sizes
+from numeric.analysis.memory import article_memory, engine_bound, engine_memory, format_bytes, measure_peak, sizes
 
 
 def test_article_figure_T1000_H512_is_h_and_a_in_float64():
@@ -146,8 +146,8 @@ def test_article_memory_refuses_unknown_optimizers(optimizer):
 
 
 def test_the_optimizer_table_covers_exactly_the_training_optimizers():
-    from numeric.memory import OPTIMIZER_STATE
-    from numeric.train import OPTIMIZERS
+    from numeric.analysis.memory import OPTIMIZER_STATE
+    from numeric.charrnn.train import OPTIMIZERS
     assert sorted(OPTIMIZER_STATE) == sorted(OPTIMIZERS)
     s = sizes(10, 4)
     state = {o: next(i for i in article_memory(s, optimizer=o).items if i.name.startswith("optimizer"))
@@ -157,5 +157,5 @@ def test_the_optimizer_table_covers_exactly_the_training_optimizers():
 
 @pytest.mark.parametrize("s", [None, (10, 4), {"T": 10, "H": 4}])
 def test_article_memory_refuses_anything_but_sizes(s):
-    with pytest.raises(TypeError, match="s must be numeric.memory.Sizes"):
+    with pytest.raises(TypeError, match="s must be numeric.analysis.memory.Sizes"):
         article_memory(s)

@@ -1,4 +1,4 @@
-"""numeric.save_model / load_model: bit-identical round trips, clear errors for bad files."""
+"""numeric.charrnn.save_model / load_model: bit-identical round trips, clear errors for bad files."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from numeric import CharModel, Params, TrainHistory, Vocab, load_model, save_model
+from numeric import Params
+from numeric.charrnn import CharModel, load_model, save_model, TrainHistory, Vocab
 
 FLOATS = st.floats(allow_nan=False, allow_infinity=False, allow_subnormal=True, width=32)
 

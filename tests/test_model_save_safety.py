@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-import numeric.model_io as model_io
-from numeric import CharModel, Params, Vocab, load_model, save_model
+import numeric.charrnn.files as model_io
+from numeric import Params
+from numeric.charrnn import CharModel, load_model, save_model, Vocab
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -87,7 +88,7 @@ def test_sigterm_during_a_save_leaves_no_temporary_file(tmp_path):
     script = textwrap.dedent(f"""
         import sys, time
         import numpy as np
-        import numeric.model_io as mio
+        import numeric.charrnn.files as mio
         from numeric import CharModel, Params, Vocab
 
         def slow_savez(f, **arrays):          # a save that is still writing when SIGTERM comes

@@ -1,4 +1,4 @@
-"""`bptt plot` and derive.figures: PNGs of the right size, labelled axes, legends, marked crossings."""
+"""`bptt plot` and derive.cli.figures: PNGs of the right size, labelled axes, legends, marked crossings."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import struct
 import numpy as np
 import pytest
 
-from derive import figures
+from derive.cli import figures
 from derive.cli import main
-from numeric import TrainConfig, TrainHistory, save_model, train
+from numeric.charrnn import save_model, train, TrainConfig, TrainHistory
 
 SMALL = ["--width", "3", "--height", "2", "--dpi", "50"]        # 150 x 100 px keeps the tests fast
 
@@ -134,7 +134,8 @@ def test_plot_bad_input_is_one_line_and_exit_2(argv, match, capsys):
 
 
 def test_plot_loss_of_a_model_without_history_is_exit_2(tmp_path, capsys):
-    from numeric import CharModel, Params, Vocab
+    from numeric import Params
+    from numeric.charrnn import CharModel, Vocab
 
     path = tmp_path / "nohist.npz"
     save_model(path, CharModel(Params.init(2, 3, 2), Vocab(("a", "b")), {"activation": "tanh"}))

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from numeric import Params, bptt, forward, rnn_backward, rnn_backward_rows
+from numeric import bptt, forward, Params, rnn_backward
+from numeric.rnn_backward import rnn_backward_rows
 from numeric.strategies import dims, floats_array, problems
 
 # Both sides are float64 computations of the same sums in different orders; 1e-9 relative

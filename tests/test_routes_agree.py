@@ -1,8 +1,8 @@
 """The five routes agree: engine, generated code, RTRL, finite differences, symbolic derivation
 (plus the naive loop and the straight-line code of the expanded derivation).
 
-Route-vs-route tolerances (justified in derive/verify_properties.py and numeric/compare.py):
-exact routes are compared with numeric.compare.roundoff_error, the difference divided by the
+Route-vs-route tolerances (justified in derive/verify/properties.py and numeric/routes/compare.py):
+exact routes are compared with numeric.routes.compare.roundoff_error, the difference divided by the
 first-order rounding-error bound of the computation. A correct float64 route scores ~n·ε with
 n ≈ T(D + H + V) <= 60, about 1.3e-14; we allow ROUNDOFF = 1e-13 (largest seen: 4e-16).
 The symbolic route evaluates at 30 digits, so it is exact for this purpose and the same bound
@@ -15,13 +15,14 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import assume, given, settings
 
-from derive.verify_properties import (ROUNDOFF, fd_error, fd_problems, symbolic_error, unrolled_cases,
+from derive.verify.properties import (ROUNDOFF, fd_error, fd_problems, symbolic_error, unrolled_cases,
                                       unrolled_error)
-from numeric import bptt, naive_bptt
+from numeric import bptt
+from numeric.routes import naive_bptt
 from numeric.bptt import BPTTResult
-from numeric.compare import magnitudes, roundoff_error
+from numeric.routes.compare import magnitudes, roundoff_error
 from numeric.generated import load
-from numeric.rtrl import rtrl
+from numeric.routes.rtrl import rtrl
 from numeric.strategies import WEIGHT_REGIMES, problems, symbolic_problems
 
 ALL = sorted(WEIGHT_REGIMES)
@@ -54,7 +55,7 @@ def test_straight_line_code_equals_engine(case):
 @settings(max_examples=8, deadline=None)
 @given(symbolic_problems(regime=["small", "moderate", "contracting"], h0=None, loss_weights=None))
 def test_all_five_routes_agree_on_one_problem(problem):
-    from derive.evaluate import evaluate_problem
+    from derive.route import evaluate_problem
 
     kw = problem.kwargs(truncation=False)
     engine, mag = bptt(**kw), magnitudes(**kw)

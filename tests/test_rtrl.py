@@ -1,8 +1,8 @@
-"""RTRL (numeric.rtrl): forward-mode sensitivities give the same exact gradient as BPTT.
+"""RTRL (numeric.routes.rtrl): forward-mode sensitivities give the same exact gradient as BPTT.
 
 Tolerance for RTRL vs the engine: both are exact gradients computed in float64 by different
 algorithms (sensitivities summed forward vs δ recursion backward); measured against the
-first-order rounding bound of the computation (numeric/compare.py) the difference is at most
+first-order rounding bound of the computation (numeric/routes/compare.py) the difference is at most
 ~n·ε, n ≈ T(D + H + V) <= 60: 1.3e-14, and we allow 1e-13 (the largest seen in 3000 draws
 of every weight regime was 2.5e-16).
 """
@@ -18,8 +18,8 @@ import pytest
 from hypothesis import given, settings
 
 from numeric import Params, bptt, numerical_gradient
-from numeric.compare import magnitudes, roundoff_error
-from numeric.rtrl import rtrl
+from numeric.routes.compare import magnitudes, roundoff_error
+from numeric.routes.rtrl import rtrl
 from numeric.strategies import WEIGHT_REGIMES, problems
 
 
@@ -64,7 +64,7 @@ def test_rtrl_has_no_truncation_argument():
 
 def test_rtrl_shares_no_code_with_the_bptt_backward_pass():
     # only input checking (prepare) and the result type come from numeric.bptt; no kernels
-    tree = ast.parse(inspect.getsource(importlib.import_module("numeric.rtrl")))
+    tree = ast.parse(inspect.getsource(importlib.import_module("numeric.routes.rtrl")))
     imported = {(n.module, a.name) for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) for a in n.names}
     assert ("bptt", "BPTTResult") in imported and ("bptt", "prepare") in imported
     assert not any(mod in ("kernels", "forward", "reference", "gradcheck") for mod, _ in imported)

@@ -1,4 +1,4 @@
-"""numeric.sample and `bptt sample`: temperature, greedy decoding, prefixes, seeds."""
+"""numeric.charrnn.sample and `bptt sample`: temperature, greedy decoding, prefixes, seeds."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from derive.cli import main
-from numeric import CharModel, Params, Vocab, forward, sample, save_model
-from numeric.sample import next_index
+from numeric import forward, Params
+from numeric.charrnn import CharModel, sample, save_model, Vocab
+from numeric.charrnn.sample import next_index
 
 VOCAB = Vocab(tuple("abcde"))
 

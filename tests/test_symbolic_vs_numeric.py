@@ -17,7 +17,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from derive.evaluate import evaluate_problem
+from derive.route import evaluate_problem
 from numeric import Truncation, bptt
 from numeric.strategies import symbolic_problems
 

@@ -1,4 +1,4 @@
-"""numeric.train and `bptt train`: the classic char-RNN loop on top of the BPTT engine."""
+"""numeric.charrnn.train and `bptt train`: the classic char-RNN loop on top of the BPTT engine."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import pytest
 
 import numeric
 from derive.cli import main
-from numeric import DEFAULT_TEXT, Params, TrainConfig, Truncation, Vocab, bptt, sample, train
-from numeric.train import ADAGRAD_EPS, epoch_segments
+from numeric import bptt, Params, Truncation
+from numeric.charrnn import DEFAULT_TEXT, sample, train, TrainConfig, Vocab
+from numeric.charrnn.train import ADAGRAD_EPS, epoch_segments
 
 HELLO = "hello world "
 
@@ -95,7 +96,7 @@ def test_sgd_with_global_norm_clipping_is_one_plain_update():
 def test_epoch_segments_with_fixed_weights_sum_to_truncated_bptt_across_blocks(monkeypatch, trunc):
     # Tiny blocks force many block boundaries (and lead-in chunks when k2 > k1); with the weights
     # held fixed the streamed segments must add up to bptt(..., truncation) on the whole pass.
-    train_mod = importlib.import_module("numeric.train")   # `numeric.train` is the function
+    train_mod = importlib.import_module("numeric.charrnn.train")   # `numeric.charrnn.train` is the function
     monkeypatch.setattr(train_mod, "BLOCK_STEPS", 7)
     text = "the quick brown fox jumps over the lazy dog; " * 2
     vocab = Vocab.from_text(text)

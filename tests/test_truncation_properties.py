@@ -1,8 +1,8 @@
 """Truncated BPTT: its definition, its relation to full BPTT, and the bounds on what it drops.
 
 Tolerances: "equals" between two float64 computations that differ only in summation order is
-judged with numeric.compare.roundoff_error <= ROUNDOFF = 1e-13 (~n·ε with n ≈ T(D+H+V) <= 60
-is 1.3e-14; see numeric/compare.py). The exact identity full − truncated = dropped terms is
+judged with numeric.routes.compare.roundoff_error <= ROUNDOFF = 1e-13 (~n·ε with n ≈ T(D+H+V) <= 60
+is 1.3e-14; see numeric/routes/compare.py). The exact identity full − truncated = dropped terms is
 checked symbolically (zero, no tolerance). Bounds are checked as ratios measured/bound <= 1,
 the bound padded by the two results' rounding (ROUNDOFF times their error bound).
 """
@@ -13,15 +13,15 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from derive.verify_properties import (ROUNDOFF, batch_sum_error, bound_ratio, dropped_exact,
+from derive.verify.properties import (ROUNDOFF, batch_sum_error, bound_ratio, dropped_exact,
                                       dropped_values_error, jacobian_ratio, k2_at_least_T, k2_equals_full,
                                       symbolic_cases, with_truncation)
 from numeric import Params, Truncation, bptt
-from numeric.compare import magnitudes, roundoff_error
-from numeric.rtrl import rtrl
+from numeric.routes.compare import magnitudes, roundoff_error
+from numeric.routes.rtrl import rtrl
 from numeric.strategies import WEIGHT_REGIMES, dims, problems, symbolic_problems, truncations
-from numeric.truncation_bound import truncation_bound
-from numeric.windowed import windowed_bptt
+from numeric.analysis.truncation_bound import truncation_bound
+from numeric.routes.windowed import windowed_bptt
 
 ALL = sorted(WEIGHT_REGIMES)
 anything = problems(regime=ALL, h0=None, loss_weights=None)

@@ -6,9 +6,9 @@ import json
 
 from hypothesis import strategies as st
 
-import derive.verify as verify_module
+import derive.verify.suite as verify_module
 from derive.cli import main
-from derive.verify_properties import PROPERTIES, Property
+from derive.verify.properties import PROPERTIES, Property
 from numeric.strategies import problems
 
 

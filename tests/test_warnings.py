@@ -14,9 +14,9 @@ import pytest
 from numeric import Params, bptt
 from numeric.generated import MODULES, load
 from numeric.gradcheck import gradcheck
-from numeric.jacobians import analyze, jacobian_product, log_norms_to_last, loss_grad_norms, step_jacobians
-from numeric.reference import naive_bptt
-from numeric.rtrl import rtrl
+from numeric.analysis.jacobians import analyze, jacobian_chain, log_norms_to_last, loss_grad_norms, step_jacobians
+from numeric.routes.naive import naive_bptt
+from numeric.routes.rtrl import rtrl
 
 
 def _tiny() -> tuple[Params, np.ndarray, np.ndarray]:
@@ -86,9 +86,9 @@ def test_every_generated_module_is_quiet_under_seterr_raise():
 
 def test_long_jacobian_products_underflow_quietly_and_overflow_with_one_warning():
     small = np.full((400, 2, 2), 1e-3)                     # the product underflows to 0 (exact enough)
-    assert _caught(lambda: jacobian_product(small, 400, 0)) == []
+    assert _caught(lambda: jacobian_chain(small, 400, 0)) == []
     assert _caught(lambda: log_norms_to_last(small)) == []
     big = np.full((400, 2, 2), 1e3)                        # 2e3^400 overflows float64
-    caught = _caught(lambda: jacobian_product(big, 400, 0))
-    assert len(caught) == 1 and "jacobian_product" in str(caught[0].message)
+    caught = _caught(lambda: jacobian_chain(big, 400, 0))
+    assert len(caught) == 1 and "jacobian_chain" in str(caught[0].message)
     assert np.isfinite(log_norms_to_last(big)).all()       # renormalised: never overflows

@@ -21,7 +21,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .conventions import ContractError, call, reference
-from .magnitude import magnitudes
+from .magnitude import case_magnitudes
 from .problems import Case
 from .spec import CheckSpec, Tolerance
 
@@ -82,7 +82,7 @@ def evaluate(fn: Callable, case: Case, spec: CheckSpec) -> Outcome:
         got, mutated = call(fn, case, spec)
     except ContractError as e:
         return Outcome(case, expected, None, failure=str(e))
-    errs = relative_errors(got, expected, lambda: magnitudes(case, spec.row), spec.tol)
+    errs = relative_errors(got, expected, lambda: case_magnitudes(case, spec.row), spec.tol)
     wrong = tuple(n for n, v in errs.items() if not v < spec.tol.rtol)
     unreliable = tuple(n for n in expected if n in got and n not in errs)
     return Outcome(case, expected, got, errs, wrong, None, mutated, unreliable)

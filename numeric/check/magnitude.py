@@ -33,7 +33,7 @@ _DDERIV = {"tanh": lambda h: 2 * np.abs(h), "sigmoid": lambda h: np.abs(1 - 2 * 
 _ABS = {"tanh": 1.0, "sigmoid": 1.0, "relu": 0.0, "identity": 0.0}
 
 
-def magnitudes(case: Case, row: bool) -> dict[str, np.ndarray | float]:
+def case_magnitudes(case: Case, row: bool) -> dict[str, np.ndarray | float]:
     """ν for every quantity the user's function returns, named and laid out as it names them."""
     p = case.params
     aW_xh, aW_hh, ab_h, aW_hy, ab_y = (np.abs(a) for _, a in p)

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..forward import forward
 from ..params import Params
-from ..problem import preactivation_margin as min_abs_preactivation  # re-exported for check.search
+from ..problem import preactivation_margin
 from ..truncation import Truncation
 from .spec import SCALES, CheckSpec
 
@@ -115,7 +115,7 @@ def draw_case(rng: np.random.Generator, spec: CheckSpec, levels: dict[str, str],
     """One sweep case at the given factor levels and length T (sizes D, H, V in 1..max)."""
     for _ in range(200):                      # relu: redraw until away from the kink
         case = _draw_once(rng, spec, levels, T, sizes)
-        if case.activation != "relu" or min_abs_preactivation(case.params, case.xs, case.h0) > RELU_MARGIN:
+        if case.activation != "relu" or preactivation_margin(case.params, case.xs, case.h0) > RELU_MARGIN:
             return case
     return case                               # practically unreachable (P(reject) < 0.5 each)
 
@@ -167,4 +167,4 @@ def probe_case(spec: CheckSpec) -> Case:
     return draw_case(rng, spec, levels, 3, {"D": 2, "H": 3, "V": 3, "B": 2})
 
 
-__all__ = ["Case", "make_case", "draw_case", "probe_case", "min_abs_preactivation", "SCALES"]
+__all__ = ["Case", "make_case", "draw_case", "probe_case", "SCALES"]

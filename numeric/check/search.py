@@ -19,7 +19,8 @@ from hypothesis.extra.numpy import arrays
 
 from ..strategies import dims, floats_array, problems
 from .compare import Outcome, evaluate
-from .problems import RELU_MARGIN, Case, make_case, min_abs_preactivation
+from ..problem import preactivation_margin
+from .problems import RELU_MARGIN, Case, make_case
 from .spec import SCALES, CheckSpec
 
 
@@ -69,7 +70,7 @@ def _cases(draw, spec: CheckSpec, dims_strategy) -> Case:
                      dhs=dhs, activation=p.activation, loss_at=p.loss_at, truncation=p.truncation,
                      scale=scale)
     if case.activation == "relu":             # again after rounding / one-hot inputs
-        assume(min_abs_preactivation(case.params, case.xs, case.h0) > RELU_MARGIN)
+        assume(preactivation_margin(case.params, case.xs, case.h0) > RELU_MARGIN)
     return case
 
 

@@ -3,7 +3,7 @@
 
 A drop-in second engine for ``numeric.bptt`` (same signature, same BPTTResult) for this one
 activation and loss. The functions under "formulas" were derived and printed by SymPy
-(derive/codegen_formulas.py, explained in docs/codegen.md): the step vector-Jacobian products
+(derive/codegen/formulas.py, explained in docs/codegen.md): the step vector-Jacobian products
 by matrix calculus in row layout (one sample per row), f and f' (written from h) from the
 rules table numeric.rules.ACTIVATIONS, the loss and ∂L/∂o from numeric.rules.LOSSES with
 common subexpressions eliminated (_c0, _c1, ...). The functions under "loop skeleton" are

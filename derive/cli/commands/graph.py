@@ -1,0 +1,37 @@
+"""`bptt graph`: the unrolled computation graph as equations or Graphviz DOT."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..values import braces, choice
+from ._symbolic import add_model_arguments, emit, unroll_from
+
+HELP = "the unrolled computation graph: node equations (text, pretty, latex, json) or Graphviz DOT"
+DESCRIPTION = (
+    "Unroll a vanilla RNN over T steps and print its graph: every node a_t, h_t, o_t, L_t with "
+    "its definition and parents, in the symbol names of docs/symbols.md; --format dot writes "
+    "Graphviz source of the article's unrolled picture (bptt graph --T 4 --format dot | dot -Tsvg "
+    "> unrolled.svg); --params draws the shared weights as nodes too."
+)
+FORMATS = ("text", "pretty", "latex", "json", "dot")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_model_arguments(p)
+    p.add_argument("--params", action="store_true", help="DOT: draw the shared parameters as nodes")
+    p.add_argument("--format", default="text", metavar=braces(FORMATS), help="output format (default text)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from derive.printing.graph import graph_json, graph_latex, graph_pretty, graph_text
+
+    fmt = choice("--format", args.format, FORMATS)
+    if args.params and fmt != "dot":
+        raise ValueError(f"--params draws the parameters in the DOT picture; it applies only with "
+                         f"--format dot (got --format {fmt}): add --format dot or drop --params.")
+    # ~220 characters per step and 20 per weight per step (T = 1000: 221 kB; H = 32, T = 3: 63 kB)
+    u = unroll_from(args, nbytes=lambda T, H, D, V: T * (220.0 + 20.0 * H * (H + D + V)), what="the graph")
+    if fmt == "dot":
+        return emit(u.to_dot(show_params=args.params))
+    return emit({"text": graph_text, "pretty": graph_pretty, "latex": graph_latex, "json": graph_json}[fmt](u))
