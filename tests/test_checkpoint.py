@@ -218,3 +218,28 @@ def test_bptt_refuses_a_checkpoint_that_is_not_a_checkpointing():
 def test_schedule_refuses_a_bad_T():
     with pytest.raises(ValueError, match="T must be an integer >= 1; got 0"):
         Checkpointing(slots=2).schedule(0)
+
+
+# ---- the trade-off curve ------------------------------------------------------------------
+def test_tradeoff_has_every_setting_and_the_issue_point():
+    from numeric.checkpoint.tradeoff import tradeoff
+    pts = tradeoff(1000, ratio=2.0)
+    by = {(p.policy, p.parameter): p for p in pts}
+    assert sorted({p.policy for p in pts}) == ["every", "revolve", "sqrt", "truncation"]
+    assert [p.parameter for p in pts if p.policy == "revolve"] == list(range(1, 1001))
+    p50 = by[("revolve", 50)]
+    assert (p50.stored, p50.forward_steps) == (50, 1948)
+    assert p50.time_factor == pytest.approx((1949 + 2000) / 3000, rel=1e-15)
+    assert by[("revolve", 1)].forward_steps == 1000 * 999 // 2
+    assert by[("sqrt", 32)].forward_steps == Checkpointing(policy="sqrt").schedule(1000).forward_steps
+    assert not by[("truncation", 50)].exact and by[("truncation", 1000)].exact
+    # revolve is the optimum: no "every k" point is faster with fewer stored states
+    for p in pts:
+        if p.policy == "every" and p.stored <= 1000:
+            assert by[("revolve", p.stored)].forward_steps <= p.forward_steps
+
+
+def test_tradeoff_refuses_a_T_beyond_its_limit():
+    from numeric.checkpoint.tradeoff import TRADEOFF_LIMIT, tradeoff
+    with pytest.raises(ValueError, match=f"T must be <= {TRADEOFF_LIMIT}"):
+        tradeoff(TRADEOFF_LIMIT + 1)
