@@ -20,6 +20,7 @@ from __future__ import annotations
 import importlib
 
 from .bptt import BPTTResult, Segment, bptt, tbptt_segments
+from .checkpoint import Checkpointing
 from .clip import clip_by_global_norm, clip_by_value
 from .forward import ForwardCache, forward
 from .gradcheck import GradcheckEntry, GradcheckReport, gradcheck, numerical_gradient
@@ -32,7 +33,7 @@ from .truncation import Truncation, update_points
 # name -> module that defines it, imported on first use
 LAZY = {"check_implementation": "numeric.check", "assert_bptt_correct": "numeric.check.testing"}
 
-__all__ = ["ACTIVATIONS", "LOSSES", "PARAM_NAMES", "BPTTResult", "ForwardCache", "GradcheckEntry",
+__all__ = ["ACTIVATIONS", "LOSSES", "PARAM_NAMES", "BPTTResult", "Checkpointing", "ForwardCache", "GradcheckEntry",
            "GradcheckReport", "Params", "RNNBackward", "RowGrads", "Segment", "Truncation", "bptt",
            "clip_by_global_norm", "clip_by_value", "forward", "gradcheck", "numerical_gradient",
            "rnn_backward", "rnn_backward_rows", "rtrl", "tbptt_segments", "update_points", *LAZY]
