@@ -219,3 +219,36 @@ def loss_figure(loss: np.ndarray, smooth: np.ndarray, *, vocab_size: int | None 
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=9)
     return fig
+
+
+def memory_tradeoff_figure(*, T: int = 1000, ratio: float = 2.0, size=(9.0, 6.0)):
+    """Stored states against predicted time for s = 1 … T: revolve, every k, sqrt, truncation."""
+    from numeric.checkpoint.tradeoff import tradeoff
+
+    pts = tradeoff(T, ratio=ratio)
+    fig = _figure(size)
+    ax = fig.add_subplot()
+    for policy, style in (("revolve", dict(lw=2, label="revolve, s = 1 … T slots (optimal)")),
+                          ("every", dict(ls="none", marker=".", ms=3, label="every k steps, k = 1 … T"))):
+        sel = [p for p in pts if p.policy == policy and p.time_factor <= 4]
+        ax.semilogy([p.time_factor for p in sel], [p.stored for p in sel], **style)
+    sq = next(p for p in pts if p.policy == "sqrt")
+    ax.semilogy([sq.time_factor], [sq.stored], marker="o", ls="none", color="black",
+                label=f"sqrt: segments of ⌈√T⌉ = {sq.parameter} ({sq.stored} states)")
+    ax.semilogy([1.0, 1.0], [2, T + 1], lw=4, alpha=0.35, color="tab:red",
+                label="truncation k = 1 … T: k + 1 states, no extra time, inexact gradient")
+    if T >= 50:
+        p50 = next(p for p in pts if p.policy == "revolve" and p.parameter == 50)
+        ax.semilogy([p50.time_factor], [p50.stored], marker="*", ms=14, ls="none", color="gold", mec="black",
+                    label=f"s = 50: {p50.forward_steps} forward steps, {p50.time_factor:.2f}×, "
+                          f"{1 - p50.stored / (T + 1):.0%} of the states saved")
+    ax.semilogy([4 / 3], [0.05 * (T + 1)], marker="D", ms=8, ls="none", color="tab:green",
+                label="Gruslys et al. 2016 at T = 1000: 95 % saved for ~1/3 more time")
+    ax.axhline(T + 1, color="0.5", lw=0.8)
+    ax.text(1.0, (T + 1) * 1.1, f"full BPTT: {T + 1} states", fontsize=8, color="0.3")
+    ax.set_xlabel(f"predicted time ÷ full BPTT's (a backward step = {ratio:g} forward steps)")
+    ax.set_ylabel("hidden states stored at the peak")
+    ax.set_title(f"Checkpointing: memory against time, T = {T}")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8, loc="upper right")
+    return fig

@@ -170,12 +170,13 @@ def engine_bound(s: Sizes) -> int | None:
         + (2 * s.params + 3 * B * s.H) * s.itemsize
 
 
-def measure_peak(s: Sizes, *, seed: int = 0) -> int:
+def measure_peak(s: Sizes, *, seed: int = 0, checkpoint=None) -> int:
     """Peak bytes allocated while the engine runs on random data of these sizes (tracemalloc).
 
     Parameters, inputs and targets are allocated before tracing starts and are excluded. Full
     BPTT runs ``numeric.bptt``; with truncation the streaming ``numeric.tbptt_segments`` (whose
     memory is window-bounded; ``bptt(..., truncation=k)`` also returns the T-sized ∂L/∂x).
+    ``checkpoint``: a numeric.Checkpointing for full BPTT with checkpointing (docs/checkpointing.md).
     """
     from ..bptt import bptt, tbptt_segments
     from ..params import Params
@@ -183,12 +184,8 @@ def measure_peak(s: Sizes, *, seed: int = 0) -> int:
     warm = Params.init(1, 1, 2, dtype=s.dtype)     # first-call allocations (caches) happen untraced
     for _ in tbptt_segments(warm, np.zeros((2, 1, 1), s.dtype), np.zeros((2, 1), np.intp), 1):
         pass
-    bptt(warm, np.zeros((2, 1, 1), s.dtype), np.zeros((2, 1), np.intp))
-    rng = np.random.default_rng(seed)
-    # ‖W_hh‖₂ ≈ 2·scale·√H = 0.6: contracting, so the values stay finite over any T
-    params = Params.init(s.D, s.H, s.V, scale=0.3 / np.sqrt(max(s.H, s.D)), seed=seed, dtype=s.dtype)
-    xs = rng.standard_normal((s.T, s.B, s.D)).astype(s.dtype)
-    ys = rng.integers(0, s.V, (s.T, s.B))
+    bptt(warm, np.zeros((2, 1, 1), s.dtype), np.zeros((2, 1), np.intp), checkpoint=checkpoint)
+    params, xs, ys = _problem(s, seed)
     tracing = tracemalloc.is_tracing()
     if not tracing:
         tracemalloc.start()
@@ -196,7 +193,7 @@ def measure_peak(s: Sizes, *, seed: int = 0) -> int:
     base = tracemalloc.get_traced_memory()[0]
     try:
         if s.truncation is None:
-            result = bptt(params, xs, ys)
+            result = bptt(params, xs, ys, checkpoint=checkpoint)
             del result
         else:
             for seg in tbptt_segments(params, xs, ys, s.truncation):
@@ -219,3 +216,69 @@ def format_bytes(n: float | None) -> str:
             v = n / scale
             return f"{v:.3g} {unit}" if v < 100 else f"{v:.0f} {unit}"
     return f"{int(n)} B"
+
+
+@dataclass(frozen=True)
+class CheckpointReport:
+    """Checkpointed BPTT at these sizes: the plan's stored states (of T + 1), the design bound on
+    the peak (numeric.checkpoint.engine.peak_bound), forward steps and cell evaluations."""
+
+    checkpoint: object
+    stored: int
+    states: int
+    peak_bytes: int
+    forward_steps: int
+    cell_evaluations: int
+
+    def time_factor(self, ratio: float = 2.0) -> float:
+        """Predicted time ÷ full BPTT's when a backward step costs ``ratio`` forward steps."""
+        T = self.states - 1
+        return (self.cell_evaluations + ratio * T) / ((1.0 + ratio) * T)
+
+
+def checkpoint_memory(s: Sizes, checkpoint) -> CheckpointReport:
+    """What ``numeric.bptt(..., checkpoint=checkpoint)`` stores and allocates at full BPTT."""
+    from ..checkpoint.engine import peak_bound
+    from ..checkpoint.schedule import Checkpointing
+
+    if check_sizes(s).truncation is not None:
+        raise ValueError("s must be full BPTT (truncation=None) for checkpoint_memory; got "
+                         f"{s.truncation}.")
+    if not isinstance(checkpoint, Checkpointing):
+        raise TypeError(f"checkpoint must be numeric.Checkpointing(...); got {type(checkpoint).__name__}.")
+    plan = checkpoint.schedule(s.T)
+    bound = peak_bound(plan, B=s.B, D=s.D, H=s.H, V=s.V, itemsize=s.itemsize)
+    return CheckpointReport(checkpoint, plan.peak_stored, s.T + 1, bound, plan.forward_steps,
+                            plan.cell_evaluations)
+
+
+def _problem(s: Sizes, seed: int):
+    from ..params import Params
+
+    rng = np.random.default_rng(seed)
+    # ‖W_hh‖₂ ≈ 2·scale·√H = 0.6: contracting, so the values stay finite over any T
+    params = Params.init(s.D, s.H, s.V, scale=0.3 / np.sqrt(max(s.H, s.D)), seed=seed, dtype=s.dtype)
+    return params, rng.standard_normal((s.T, s.B, s.D)).astype(s.dtype), rng.integers(0, s.V, (s.T, s.B))
+
+
+def measure_ratio(s: Sizes, *, seed: int = 0, repeats: int = 3) -> float:
+    """The backward/forward cost ratio on this machine: (full BPTT - forward) / forward, the
+    best of ``repeats`` timings of each (forward: the engine's own state recursion)."""
+    import time
+
+    from ..bptt import bptt
+    from ..forward import run_states
+
+    params, xs, ys = _problem(check_sizes(s), seed)
+    hs, h0 = np.empty((s.T, s.B, s.H), s.dtype), np.zeros((s.B, s.H), s.dtype)
+
+    def best(fn) -> float:
+        times = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t0)
+        return min(times)
+    forward = best(lambda: run_states(params, xs, h0, hs, "tanh"))
+    full = best(lambda: bptt(params, xs, ys))
+    return max(full - forward, 0.0) / forward
