@@ -6,16 +6,17 @@ import argparse
 
 from .analyze import add_weight_arguments, load_weights
 
-HELP = "write an article figure as PNG: tanh | decay | heatmap | memory | loss"
+HELP = "write an article figure as PNG: tanh | decay | heatmap | memory | loss | memory-tradeoff"
 DESCRIPTION = (
     "tanh: tanh and tanh' with the saturation regions shaded. decay: factor^n on a log scale with the "
     "1 % line and each crossing marked. heatmap: ‖∂L_t/∂h_k‖ (rows t, columns k) on a log colour scale. "
     "memory: memory against T, H and B, the article's two figures starred. loss: the training loss "
-    "(of --model, or of a fresh default training run)."
+    "(of --model, or of a fresh default training run). memory-tradeoff: checkpointing's stored states "
+    "against predicted time at T = 1000 for s = 1 … T (revolve, every k, sqrt) and truncation."
 )
-KINDS = ("tanh", "decay", "heatmap", "memory", "loss")
+KINDS = ("tanh", "decay", "heatmap", "memory", "loss", "memory-tradeoff")
 # the library's parameter names in its messages -> this command's flags (derive/cli/app.py)
-PARAM_FLAGS = {"hidden_size": "--hidden", "input_size": "--input", "output_size": "--input", "scale": "--scale",
+PARAM_FLAGS = {"hidden_size": "--hidden-size", "input_size": "--input-size", "output_size": "--input-size", "scale": "--scale",
                "radius": "--radius", "T": "--T", "level": "--level", "factor": "--factors", "factors": "--factors",
                "steps": "--steps", "zmax": "--zmax", "seed": "--seed"}
 
@@ -65,7 +66,7 @@ FIGURE_OPTIONS = {
     "--dtype": ("dtype", ("memory",)), "--model": ("model", ("heatmap", "loss")),
     "--seed": ("seed", ("heatmap", "loss")), "--force": ("force", ("heatmap",)),
     **{flag: (flag[2:].replace("-", "_"), ("heatmap",))
-       for flag in ("--input-text", "--T", "--hidden", "--input", "--scale", "--radius", "--activation")},
+       for flag in ("--input-text", "--T", "--hidden-size", "--input-size", "--scale", "--radius", "--activation")},
 }
 DEFAULTS = {"zmax": 4.0, "threshold": 1.0, "factors": (0.5, 0.9, 1.0, 1.1), "level": 0.01, "dtype": "float64",
             "seed": 0}
@@ -86,7 +87,7 @@ def check_options(args: argparse.Namespace) -> None:
             setattr(args, dest, value)
 
 
-DEFAULT_SIZE = {"memory": (13.0, 6.5), "heatmap": (7.0, 6.0)}
+DEFAULT_SIZE = {"memory": (13.0, 6.5), "heatmap": (7.0, 6.0), "memory-tradeoff": (9.0, 6.0)}
 
 
 def make_figure(args: argparse.Namespace, size):
@@ -105,6 +106,8 @@ def make_figure(args: argparse.Namespace, size):
         return figures.heatmap_figure(G, title=f"‖∂L_t/∂h_k‖₂ ({w.short})", size=size)
     if args.kind == "memory":
         return figures.memory_figure(dtype=args.dtype, size=size)
+    if args.kind == "memory-tradeoff":
+        return figures.memory_tradeoff_figure(T=1000, size=size)
     return _loss_figure(args, size)
 
 
