@@ -145,3 +145,58 @@ def test_a_file_without_the_name_is_one_line(tmp_path):
         load_cell(f"{path}:X")
     with pytest.raises(CellError, match="no such file"):
         load_cell(f"{tmp_path}/none.py:X")
+
+
+def test_json_strings_read_back_with_sympify():
+    import json
+
+    from derive.cells.printing import derivation_json
+    d = derive_cell(unroll_cell("lstm", 2, hidden_size=2), truncation="1,1")
+    data = json.loads(json.dumps(derivation_json(d)))
+    assert data["schema"] == 1 and data["settings"]["cell"] == "lstm"
+    for item in data["delta"]:
+        a = next(a for a in d.adjoints if str(a.symbol) == item["symbol"] or a.symbol == sp.sympify(item["symbol"]))
+        assert sp.sympify(item["compact"]) == a.compact
+    assert sp.sympify(data["gradients"]["W_hf"]["compact"]) == d.gradients["W_hf"]
+
+
+def test_lstm_cell_to_cell_jacobian_is_diag_f_the_carousel():
+    from derive.cells.jacobian import cell_jacobian
+    g = unroll_cell("lstm", 3, hidden_size=2)
+    J = cell_jacobian(g, 2, 1).blocks[("c", "c")]
+    assert J == sp.diag(*g.mat("f", 2))
+
+
+@pytest.mark.parametrize("cell", ["gru", "lstm", "jordan"])
+def test_step_jacobian_equals_sympy_jacobian_of_the_step(cell):
+    from derive.cells.jacobian import step_jacobian
+    g = unroll_cell(cell, 2, hidden_size=2, output_size=2)
+    prev = [s for st in g.cell.states for s in g.mat(st, 1)]
+    now = sp.Matrix([s for st in g.cell.states for s in g.mat(st, 2)])
+    # express step 2 in the states at step 1: substitute only step 2's definitions, in order
+    sub: dict = {}
+    for sym, rhs in g.definitions.items():
+        if str(sym).split("_")[0].rstrip("0123456789") in g.cell.nodes + tuple(g.cell.states) \
+                and sym.name.rstrip("_0123456789").endswith(tuple(g.cell.nodes + tuple(g.cell.states))) \
+                and any(sym in g.mat(n, 2) for n in (*g.cell.nodes, *g.cell.states)):
+            sub[sym] = rhs.xreplace(sub)
+    want = now.xreplace(sub).jacobian(prev)
+    got = step_jacobian(g, 2).xreplace(sub)
+    assert (want - got).applyfunc(sp.simplify) == sp.zeros(*want.shape)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_worked_example_gradients_equal_sympy_diff_at_the_canonical_point(cell):
+    import mpmath
+
+    from derive.cells.example import point, worked_example
+    from derive.cells.proof import naive_gradients
+    from derive.verify.proof import mp_eval
+    ex = worked_example(cell, digits=20)
+    g, vals = point(cell)
+    naive = naive_gradients(g)
+    with mpmath.workdps(40):
+        for n, v in ex.gradients.items():
+            want = mp_eval(naive[n][0], vals)
+            # 20 significant digits printed; compare to 1e-18 relative (floor 1 for values near 0)
+            assert abs(mpmath.mpf(v.decimal) - want) <= 1e-18 * max(1, abs(want)), n

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import sympy as sp
 
@@ -69,7 +70,7 @@ class Cell:
     doc: str = ""
     nodes: tuple[str, ...] = field(default=())
 
-    @property
+    @cached_property
     def readout_equation(self) -> Equation | None:
         """o = W_hy h + b_y on the output state (None when the cell gives the logits itself)."""
         if not self.readout:

@@ -98,8 +98,8 @@ class Reverse:
         if ro is None:
             acc.setdefault((self.cell.output, t), []).append(g)
             return
-        get = self._lookup(t)
-        val = lambda e, memo={}: forward(e, self.ops, get, self.activation, memo)  # noqa: E731
+        get, memo = self._lookup(t), {}
+        val = lambda e: forward(e, self.ops, get, self.activation, memo)  # noqa: E731
         backprop(ro.expr, g, self.ops, val, self.activation, self._emit(t, w, label, acc, grads))
 
     def _lookup(self, s):

@@ -1,0 +1,118 @@
+"""The formats of a cell derivation: text, pretty, LaTeX and JSON (schema 1, with "cell").
+
+The JSON layout is ``bptt derive --format json``'s (derive/printing/derivation.py) with the
+cell's names: "delta" lists every adjoint (states and gate pre-activations, with "target"),
+"gradients" every parameter and initial state; settings gain "cell". Strings parse with
+``sympy.sympify`` in the names of docs/symbols.md; "matrix" (vector sizes) is for reading.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy as sp
+from sympy.printing.precedence import PRECEDENCE
+
+from ..printing.expressions import _TextPrinter, deep, entries, latex, parsable, pretty
+from .derivation import CellDerivation
+from .notation import notation
+
+
+class _CellTextPrinter(_TextPrinter):
+    def _print_HadamardPower(self, e) -> str:
+        return self.parenthesize(e.base, PRECEDENCE["Pow"]) + "∘" + str(e.exp).translate(_SUP)
+
+    def _print_OneMatrix(self, e) -> str:
+        return "1"
+
+
+_SUP = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def text(e) -> str:
+    """SymPy's str form with ⊙, ᵀ and g∘² for the Hadamard square."""
+    return _CellTextPrinter().doprint(e)
+
+
+def _meaning(a) -> str:
+    return f"∂L/∂(pre-activation of {a.target})" if a.pre_activation else f"∂L/∂{a.target}"
+
+
+def describe(d: CellDerivation) -> str:
+    g = d.graph
+    return (f"cell {d.cell.name}, T = {g.T}, H = {g.hidden_size}, D = {g.input_size}, V = {g.output_size}, "
+            f"activation {g.activation}, loss {g.loss} at {g.loss_at}"
+            + ("" if d.truncation is None else f", {d.truncation}"))
+
+
+def derivation_text(d: CellDerivation, names=None, *, expanded: bool = False, cse: bool = False) -> str:
+    names = list(names or d.gradient_names)
+    g, n = d.graph, notation(d)
+    lines = [f"BPTT derivation: {describe(d)}", *(f"  {line}" for line in str(d.cell).splitlines()[1:]), ""]
+    lines.append("δ recursion (the VJP table applied in reverse over one step; latest step first):")
+    for a, m in zip(d.adjoints, n.adjoints):
+        lines.append(f"  {text(m.symbol)} = {text(m.compact)}    [{_meaning(a)}]" if not g.scalar
+                     else f"  {text(a.symbol)} = {text(a.compact)}    [{_meaning(a)}]")
+    lines += ["", "Gradients (one term per step and use):"]
+    reps, exp = _expanded(d, names, cse) if expanded else (None, {})
+    for name in names:
+        lines.append(f"  ∂L/∂{name} = {text(n.gradient(name))}")
+        if not g.scalar:
+            lines += [f"    {idx} = {text(v)}" for idx, v in entries(d.gradients[name])]
+        if expanded:
+            lines += [f"    expanded{idx} = {deep(text, v)}" for idx, v in entries(exp[name])]
+    if reps:
+        lines += ["", "Common subexpressions of the expanded forms:"]
+        lines += [f"  {s} = {deep(text, v)}" for s, v in reps]
+    return "\n".join(lines)
+
+
+def _expanded(d: CellDerivation, names, cse: bool):
+    if cse:
+        return d.expanded_cse(names)
+    return None, {n: d.expanded(n) for n in names}
+
+
+def derivation_pretty(d: CellDerivation, names=None, *, expanded: bool = False, cse: bool = False) -> str:
+    names, n = list(names or d.gradient_names), notation(d)
+    blocks = [f"BPTT derivation: {describe(d)}"]
+    blocks += [pretty(sp.Eq(a.symbol, a.compact, evaluate=False)) for a in d.adjoints]
+    for name in names:
+        blocks.append(pretty(sp.Eq(sp.Symbol(f"∂L/∂{name}"), d.gradients[name], evaluate=False)))
+    return "\n\n".join(blocks)
+
+
+def derivation_latex(d: CellDerivation, names=None, *, expanded: bool = False, cse: bool = False) -> str:
+    names, n = list(names or d.gradient_names), notation(d)
+    rows = ["&\\text{BPTT: " + describe(d).replace("_", r"\_") + "}"]
+    rows += [f"{latex(m.symbol)} &= {latex(m.compact)}" for m in n.adjoints]
+    for name in names:
+        rows.append(f"\\frac{{\\partial L}}{{\\partial {latex(sp.Symbol(name))}}} &= {latex(n.gradient(name))}")
+    return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
+
+
+def derivation_json(d: CellDerivation, names=None, *, expanded: bool = False, cse: bool = False) -> dict:
+    names, g, tr, n = list(names or d.gradient_names), d.graph, d.truncation, notation(d)
+    settings = dict(g.settings, truncation=None if tr is None else {"k1": tr.k1, "k2": tr.k2})
+    reps, exp = _expanded(d, names, cse) if expanded else (None, {})
+
+    def delta(a):
+        item = {"t": a.t, "target": a.target, "symbol": parsable(a.symbol), "compact": parsable(a.compact)}
+        return item if tr is None else dict(item, tau=a.tau)
+
+    grads: dict[str, Any] = {}
+    for name in names:
+        item: dict[str, Any] = {"compact": parsable(d.gradients[name]),
+                                "expanded": deep(parsable, exp[name]) if expanded else None}
+        if not g.scalar:
+            item["matrix"] = text(n.gradient(name))
+        item["contributions"] = [dict({"t": c.t, "value": parsable(c.value)}, **({} if tr is None else {"tau": c.tau}))
+                                 for c in d.contributions(name)]
+        grads[name] = item
+    out: dict[str, Any] = {"schema": 1, "T": g.T, "settings": settings,
+                           "delta": [delta(a) for a in d.adjoints], "gradients": grads}
+    if reps is not None:
+        out["cse"] = [[str(s), deep(parsable, v)] for s, v in reps]
+    if tr is not None:
+        out["windows"] = [{"tau": w.tau, "start": w.start, "losses": list(w.losses)} for w in d.windows]
+    return out
