@@ -27,6 +27,9 @@ PARAM_FLAGS = {"truncation": "--truncation"}
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_model_arguments(p)
+    p.add_argument("--cell", default="elman", metavar="NAME|FILE.py:NAME",
+                   help="the recurrent cell: elman (default), jordan, gru, lstm, or a Cell in a Python "
+                        "file (derive.cells, docs/own-cell.md)")
     g = p.add_argument_group("derivation")
     g.add_argument("--wrt", default="all", metavar=braces(GRADIENTS + ("all",)),
                    help="which gradient(s), comma-separated (default all)")
@@ -71,10 +74,13 @@ def run(args: argparse.Namespace) -> int:
     from numeric.truncation import Truncation
 
     fmt = choice("--format", args.format, FORMATS)
-    names = wrt_names(args.wrt)
     if args.cse and not args.expanded:
         raise UsageError("--cse prints the expanded form; add --expanded")
     truncation = None if args.truncation is None else Truncation.parse(args.truncation)
+    if args.cell != "elman":                      # elman: today's code path, unchanged
+        from derive.cells.cli import derive_printed
+        return emit(derive_printed(args, fmt, args.wrt, truncation))
+    names = wrt_names(args.wrt)
     size = lambda T, H, D, V: printed_size(T, H, names, args.expanded)  # noqa: E731
     what = "the expanded derivation" if args.expanded else "the derivation"
     d = derive_bptt(unroll_from(args, nbytes=size, what=what), truncation=truncation)
