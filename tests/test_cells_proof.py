@@ -20,7 +20,7 @@ CASES = [(c, loss, at) for c in CELLS for loss in sorted(LOSSES) for at in LOSS_
 
 @pytest.mark.parametrize("cell,loss,loss_at", CASES)
 def test_cell_gradients_equal_sympy_diff_scalar_T3(cell, loss, loss_at):
-    r = prove(cell, T=3, loss=loss, loss_at=loss_at, points=2)
+    r = prove(cell, T=3, loss=loss, loss_at=loss_at, points=1)
     assert r.ok, r.max_rel_diff
 
 

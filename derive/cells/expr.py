@@ -75,7 +75,7 @@ class MatVec(Expr):
     x: Expr
 
     def __str__(self) -> str:
-        return f"{_p(self.W)} @ {_p(self.x)}"
+        return f"{self.W} @ {self.x if isinstance(self.x, (Ref, Act)) else f'({self.x})'}"
 
 
 @dataclass(frozen=True, eq=False)

@@ -54,7 +54,7 @@ def naive_truncated_gradients(d: CellDerivation, names=None) -> dict[str, Matrix
         for s in g.cell.states:
             entering = g.mat(s, w.start - 1)
             if w.start > 1:
-                consts = [sp.Dummy(f"{s}_in{i}") for i in range(len(entering))]
+                consts = [sp.Dummy(f"{s}_in{i}", real=True) for i in range(len(entering))]  # real: see _diff
                 exp.update(zip(entering, consts))
                 back.update(zip(consts, entering.xreplace(g.expansion)))
         for sym, rhs in _window_definitions(g, w.start, w.tau):

@@ -105,7 +105,7 @@ def _matrix_add(parts, like):
 
 MATRIX = SimpleNamespace(
     matvec=lambda W, x: sp.MatMul(W, x), matT_vec=lambda W, v: sp.MatMul(W.T, v),
-    outer=lambda u, v: sp.MatMul(u, v.T), had=lambda a, b: sp.HadamardProduct(a, b),
+    outer=lambda u, v: sp.MatMul(u, v.T if isinstance(v, sp.MatrixSymbol) else sp.Transpose(v)), had=lambda a, b: sp.HadamardProduct(a, b),
     add=_matrix_add, neg=lambda a: -a, scale=lambda a, c: _num(c) * a,
     const=lambda c, like: _num(c) * sp.OneMatrix(*like.shape) if c != 1 else sp.OneMatrix(*like.shape),
     act=lambda name, a: Applied(name, a), deriv=_matrix_deriv,
