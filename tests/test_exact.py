@@ -48,7 +48,7 @@ def test_every_decimal_reads_back_as_its_exact_value(n, k):
 
 
 @pytest.mark.parametrize("text", [
-    "", " ", "abc", "1e-3", "1E5", "0x10", "1_000", "inf", "nan", "1/2/3", "1.5/2", "--1", "+-1",
+    "", " ", "abc", "1e", "e5", ".e3", "1e--3", "1e3.5", "0x10", "1_000", "inf", "nan", "1/2/3", "1.5/2", "--1", "+-1",
     "1 2", "1,2", ".", "-", "/", "1/", "/2", "1/-2", "½", "١٢", "sqrt(2)", "tanh(1)", "pi", "2**3",
     "__import__('os').system('true')", "(lambda: 0)()", "1/2 + 1/3",
 ])
@@ -136,3 +136,16 @@ def test_rational_is_only_built_from_python_integers():
                 assert isinstance(arg, (ast.Call, ast.Name, ast.BinOp)), ast.dump(arg)
                 if isinstance(arg, ast.Call):
                     assert getattr(arg.func, "id", None) == "int", ast.dump(arg)
+
+
+@pytest.mark.parametrize("text, num, den", [
+    ("1e-3", 1, 1000), ("1E5", 100000, 1), ("-2.5e+2", -250, 1), (".5e1", 5, 1), ("12.5e-1", 5, 4),
+    ("3e0", 3, 1), ("1e-30", 1, 10 ** 30),
+])
+def test_scientific_notation_is_read_as_the_exact_rational(text, num, den):
+    assert parse_number(text) == R(num, den)
+
+
+def test_huge_exponents_are_refused_before_any_work():
+    with pytest.raises(ValueError, match=r"--w-hh must have an exponent from -1000 to 1000; got '1e1000000'"):
+        parse_number("1e1000000", name="--w-hh")

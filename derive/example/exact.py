@@ -5,6 +5,7 @@ User strings never reach ``sympy.sympify`` or ``eval`` (either would run arbitra
 
   integer   [+-]digits              "3", "-2", "+7"
   decimal   [+-]digits.digits       "0.1" (= 1/10, not the binary float), "-.5", "2."
+  scientific  a decimal, e or E, [+-]digits   "1e-3" (= 1/1000), "2.5E2" (= 250), |exponent| <= 1000
   fraction  [+-]digits/digits       "1/4", "-3/8" (denominator not 0)
 
 and the Rational is built from Python integers. Anything else is a ValueError that names
@@ -22,10 +23,11 @@ from typing import Any, Sequence
 
 import sympy as sp
 
-ACCEPTED = "an integer (3, -2), a decimal (0.1, -.5) or a fraction (1/4, -3/8)"
+ACCEPTED = "an integer (3, -2), a decimal (0.1, -.5, 1e-3) or a fraction (1/4, -3/8)"
 MAX_CHARS = 100   # a longer number is almost surely a mistake (and int() refuses > 4300 digits)
+MAX_EXPONENT = 1000   # 1e1000000 would be a million-digit integer: refused, not computed
 
-_DECIMAL = re.compile(r"([+-]?)(\d*)(?:\.(\d*))?", re.ASCII)   # ASCII: no other scripts' digits
+_DECIMAL = re.compile(r"([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?", re.ASCII)   # ASCII digits only
 _FRACTION = re.compile(r"([+-]?)(\d+)/(\d+)", re.ASCII)
 
 
@@ -60,8 +62,11 @@ def parse_number(text: str, *, name: str = "value") -> sp.Rational:
         return -value if sign == "-" else value
     m = _DECIMAL.fullmatch(s)
     if m and (m.group(2) or m.group(3)):        # at least one digit, before or after the point
-        sign, whole, frac = m.group(1), m.group(2) or "0", m.group(3) or ""
-        value = sp.Rational(int(whole + frac), 10 ** len(frac))
+        sign, whole, frac, exp = m.group(1), m.group(2) or "0", m.group(3) or "", int(m.group(4) or 0)
+        if abs(exp) > MAX_EXPONENT:
+            raise ValueError(f"{name} must have an exponent from -{MAX_EXPONENT} to {MAX_EXPONENT}; got {text!r}.")
+        num, den = int(whole + frac) * 10 ** max(exp, 0), 10 ** (len(frac) + max(-exp, 0))
+        value = sp.Rational(num, den)
         return -value if sign == "-" else value
     raise _error(name, text)
 
