@@ -52,3 +52,15 @@ def test_users_cell_file_from_the_command_line(capsys, tmp_path):
                     "IND = c.build()\n")
     code, out, _ = run(capsys, "derive", "--cell", f"{path}:IND", "--T", "2", "--wrt", "u")
     assert code == 0 and "∂L/∂u = " in out
+
+
+def test_example_cell_lstm_prints_the_canonical_example(capsys):
+    from derive.cells.example import worked_example
+    code, out, _ = run(capsys, "example", "--cell", "lstm")
+    assert code == 0 and out.startswith("Worked example: cell lstm, T = 3")
+    assert f"∂L/∂b_f = {worked_example('lstm', digits=6).gradients['b_f'].decimal}" in out
+
+
+def test_example_cell_refuses_value_flags_naming_them(capsys):
+    code, _, err = run(capsys, "example", "--cell", "gru", "--x", "1,2")
+    assert code == 2 and "--x" in err and "Traceback" not in err

@@ -53,3 +53,22 @@ def _wrt(text: str, names) -> list[str]:
         if n not in names:
             raise ValueError(f"--wrt {n!r} is not known for this cell; choose one of {', '.join(names)}, all.")
     return list(dict.fromkeys(got))
+
+
+def example_printed(args: argparse.Namespace, fmt: str, number_flags) -> str:
+    """``bptt example --cell gru|lstm``: the canonical scalar example as text."""
+    from ..cli.commands._limits import refuse_unused
+    from ..cli.commands._symbolic import choice, integer
+    from .example import canonical, example_text, worked_example
+
+    choice("--cell", args.cell, ["elman", *sorted(canonical()["cells"])])
+    flags = {flag: dest for dest, flag, _ in number_flags}
+    flags.update({"--x": "x", "--targets": "targets", "--activation": "activation", "--loss": "loss",
+                  "--loss-at": "loss_at"})
+    refuse_unused(args, flags, f"to the elman example (--cell {args.cell} uses its canonical values)")
+    if fmt != "text":
+        raise ValueError(f"--format {fmt!r} is not available with --cell {args.cell}; choose text.")
+    digits = 6 if args.digits is None else integer("--digits", args.digits)
+    if digits > 50:
+        raise ValueError(f"--digits must be an integer from 1 to 50; got {args.digits!r}.")
+    return example_text(worked_example(args.cell, digits=digits))

@@ -48,6 +48,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "mse (ŷ−y)² / (number of steps with a loss)")
     s.add_argument("--loss-at", dest="loss_at", default=None, metavar="{" + ",".join(LOSS_AT) + "}",
                    help="a loss at every step (all, default) or only at the last (last)")
+    s.add_argument("--cell", default="elman", metavar="{elman,gru,lstm}",
+                   help="the cell: elman (default, the vanilla example) or the scalar T = 3 example of "
+                        "gru or lstm (canonical values, text only; docs/lstm.md)")
     o = parser.add_argument_group("output")
     o.add_argument("--digits", default=None, metavar="N",
                    help="significant digits of the decimals, 1 to 50 (default 6)")
@@ -76,6 +79,10 @@ def run(args: argparse.Namespace) -> int:
     from ._limits import check_work, refuse_unused
 
     fmt = choice("--format", args.format, FORMATS)
+    if args.cell != "elman":                      # elman: today's code path, unchanged
+        from derive.cells.cli import example_printed
+        print(example_printed(args, fmt, NUMBER_FLAGS))
+        return 0
     if fmt == "json":
         refuse_unused(args, {"--digits": "digits"}, "to text, markdown and latex (JSON holds exact forms and floats)")
     digits = integer("--digits", "6" if args.digits is None else args.digits, maximum=50)
