@@ -8,6 +8,7 @@ matplotlib is imported inside the functions so ``bptt --help`` stays fast.
 from __future__ import annotations
 
 import math
+import textwrap
 from pathlib import Path
 from typing import Sequence
 
@@ -200,8 +201,12 @@ def memory_figure(*, dtype: str = "float64", D: int = 64, V: int = 64, size=(13.
 
 
 def loss_figure(loss: np.ndarray, smooth: np.ndarray, *, vocab_size: int | None = None, title: str = "",
-                size=(8.0, 5.0)):
-    """Training loss per character: every step (thin) and smoothed (thick), log scale."""
+                steps_per_pass: int | None = None, size=(8.0, 5.0)):
+    """Training loss per character: every step (thin) and smoothed (thick), log scale.
+
+    A caption under the axes explains the periodic spikes: each pass over the text starts again
+    from h_0 = 0 (every ``steps_per_pass`` updates, when known).
+    """
     loss, smooth = np.asarray(loss, dtype=np.float64), np.asarray(smooth, dtype=np.float64)
     if loss.ndim != 1 or loss.size == 0 or smooth.shape != loss.shape:
         raise ValueError(f"loss and smooth must be equal-length 1-D arrays; got {loss.shape} and {smooth.shape}.")
@@ -218,6 +223,12 @@ def loss_figure(loss: np.ndarray, smooth: np.ndarray, *, vocab_size: int | None 
     ax.set_title(title or "Training loss")
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=9)
+    every = f"every {steps_per_pass} steps" if steps_per_pass else "once per pass"
+    caption = (f"The periodic spikes ({every}) are the passes over the text: each pass starts again "
+               "from h₀ = 0, so its first characters are predicted without context.")
+    # a figure-level label below the axes (constrained layout makes room for it), wrapped to the
+    # width: ~13 characters per inch at 9 pt
+    fig.supxlabel(textwrap.fill(caption, max(20, int(size[0] * 13))), fontsize=9, color="0.3")
     return fig
 
 

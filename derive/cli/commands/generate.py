@@ -35,6 +35,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--all", action="store_true", help="every activation x loss, to the default paths")
     p.add_argument("--check", action="store_true",
                    help="write nothing; exit 1 if a committed module differs from a fresh generation")
+    p.add_argument("--format", choices=("text", "json"), default="text",
+                   help="json: one document listing the files written (or, with --check, checked)")
     g = p.add_argument_group("straight-line target")
     g.add_argument("--unrolled", action="store_true",
                    help="fully unrolled straight-line code for a fixed T and sizes")
@@ -69,6 +71,9 @@ def run(args: argparse.Namespace) -> int:
                          "--activation, --loss, --out or --unrolled")
     if args.check and args.out:
         raise UsageError("--check compares the committed files at their default paths; drop --out")
+    if args.format == "json" and args.out == "-":
+        raise UsageError("--out - writes the module's source to stdout, --format json a report of the files "
+                         "written: choose one")
     if args.unrolled:
         return _run_unrolled(args)
     if args.truncation:
@@ -86,16 +91,30 @@ def run(args: argparse.Namespace) -> int:
     target = Target(args.activation or "tanh", args.loss or "cross_entropy")
     if args.check:
         return _check(all_targets() if args.all or not chosen else [target], drifted(),
-                      check_unrolled=not chosen)
+                      check_unrolled=not chosen, args_format=args.format)
+    written = []
     for t in all_targets() if args.all else [target]:
         if args.out == "-":
             sys.stdout.write(generate_source(t.activation, t.loss))
         else:
-            print(f"wrote {write_module(t.activation, t.loss, args.out)}", file=sys.stderr)
+            written.append({"path": str(write_module(t.activation, t.loss, args.out)),
+                            "activation": t.activation, "loss": t.loss})
+    return _report_written(args, written)
+
+
+def _report_written(args: argparse.Namespace, written: list[dict]) -> int:
+    """`wrote PATH` per file on stderr, or (--format json) one document on stdout."""
+    if args.format == "json":
+        import json
+
+        print(json.dumps({"schema": 1, "written": written}, indent=2))
+    else:
+        for w in written:
+            print(f"wrote {w['path']}", file=sys.stderr)
     return 0
 
 
-def _check(targets, drifted, *, check_unrolled: bool) -> int:
+def _check(targets, drifted, *, check_unrolled: bool, args_format: str = "text") -> int:
     from derive.codegen.unrolled import COMMITTED, generate_unrolled_source
 
     bad = [(t.default_path, t.command()) for t in targets if t in drifted]
@@ -105,6 +124,17 @@ def _check(targets, drifted, *, check_unrolled: bool) -> int:
             checked += 1
             if not u.default_path.exists() or u.default_path.read_text("utf-8") != generate_unrolled_source(u):
                 bad.append((u.default_path, u.command()))
+    return _report_check(args_format, checked, bad)
+
+
+def _report_check(fmt: str, checked: int, bad: list) -> int:
+    """The --check verdict (exit 1 on drift) as text lines or one JSON document."""
+    if fmt == "json":
+        import json
+
+        print(json.dumps({"schema": 1, "checked": checked, "up_to_date": not bad,
+                          "drifted": [{"path": str(p), "command": c} for p, c in bad]}, indent=2))
+        return 1 if bad else 0
     for path, command in bad:
         print(f"drift: {path.name} differs from a fresh generation; run `{command}`")
     print(f"{checked - len(bad)}/{checked} generated module(s) up to date")
@@ -128,13 +158,16 @@ def _run_unrolled(args: argparse.Namespace) -> int:
     if args.check:
         path = target.default_path
         ok = path.exists() and path.read_text("utf-8") == generate_unrolled_source(target)
+        if args.format == "json":
+            return _report_check("json", 1, [] if ok else [(path, target.command())])
         print(f"up to date: {path.name}" if ok else f"drift: {path.name}; run `{target.command()}`")
         return 0 if ok else 1
     if args.out == "-":
         sys.stdout.write(generate_unrolled_source(target))
-    else:
-        print(f"wrote {write_unrolled(target, args.out or unrolled_default_path(target))}", file=sys.stderr)
-    return 0
+        return 0
+    path = write_unrolled(target, args.out or unrolled_default_path(target))
+    return _report_written(args, [{"path": str(path), "activation": target.activation, "loss": target.loss,
+                                   "unrolled": True, "T": target.T, "D": target.D, "H": target.H, "V": target.V}])
 
 
 def unrolled_default_path(target) -> str:

@@ -37,6 +37,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--width", type=float, default=None, help="inches (default 8; memory 13; heatmap 7)")
     p.add_argument("--height", type=float, default=None, help="inches (default 5; memory 6.5; heatmap 6)")
     p.add_argument("--dpi", type=int, default=100, help="pixels per inch (default 100)")
+    p.add_argument("--format", choices=("text", "json"), default="text",
+                   help="json: one document describing the file written (path, kind, pixels)")
     g = p.add_argument_group("tanh")
     # defaults are None here and filled in by run(): a flag given for another figure is refused
     g.add_argument("--zmax", type=float, help="z range [-zmax, zmax] (default 4)")
@@ -120,7 +122,7 @@ def _loss_figure(args, size):
         model = load_model(args.model)
         if model.history is None or model.history.steps == 0:
             raise ValueError(f"model {args.model!r} holds no training history; train it with `bptt train --save`.")
-        h, title = model.history, f"Training loss of {args.model}"
+        h, title, per_pass = model.history, model_title(model), None
     else:
         from numeric.charrnn.train import TrainConfig, train
 
@@ -128,7 +130,21 @@ def _loss_figure(args, size):
                        progress=True)
         h, model = result.history, result.model
         title = f"Training loss: default text and config, {h.steps} steps, seed {args.seed}"
-    return figures.loss_figure(h.loss, h.smooth, vocab_size=len(model.vocab), title=title, size=size)
+        from numeric.charrnn.vocab import DEFAULT_TEXT
+
+        from .train import steps_per_pass
+
+        per_pass = steps_per_pass(DEFAULT_TEXT, result.config.schedule.k1)
+    return figures.loss_figure(h.loss, h.smooth, vocab_size=len(model.vocab), title=title,
+                               steps_per_pass=per_pass, size=size)
+
+
+def model_title(model) -> str:
+    """The loss plot's title for a saved model: what was trained, not the file's path."""
+    k = model.settings.get("truncation")
+    window = f", k1={k[0]}, k2={k[1]}" if isinstance(k, (list, tuple)) and len(k) == 2 else ""
+    return (f"Training loss of a saved model: H={model.params.hidden_size}, {model.activation}{window}, "
+            f"{model.history.steps} steps")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -146,5 +162,20 @@ def run(args: argparse.Namespace) -> int:
     out = args.out or f"{args.kind}.png"
     fig = make_figure(args, size)
     path = save_png(fig, out, dpi=args.dpi)
-    print(f"wrote {path} ({round(size[0] * args.dpi)}x{round(size[1] * args.dpi)} px)")
+    px = (round(size[0] * args.dpi), round(size[1] * args.dpi))
+    if args.format == "json":
+        import json
+
+        print(json.dumps({"schema": 1, "kind": args.kind, "path": str(path), "width_px": px[0], "height_px": px[1],
+                          "dpi": args.dpi, "title": figure_title(fig)}, indent=2))
+    else:
+        print(f"wrote {path} ({px[0]}x{px[1]} px)")
     return 0
+
+
+def figure_title(fig) -> str:
+    """The figure's title (its suptitle, else the first panel's), for --format json."""
+    sup = getattr(fig, "_suptitle", None)
+    if sup is not None and sup.get_text():
+        return sup.get_text()
+    return next((ax.get_title() for ax in fig.axes if ax.get_title()), "")

@@ -17,6 +17,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--temperature", type=float, default=1.0, metavar="T",
                    help="softmax temperature; 0 is greedy (default 1)")
     p.add_argument("--seed", type=int, default=None, metavar="S", help="seed of the sampler (default: fresh)")
+    p.add_argument("--format", choices=("text", "json"), default="text",
+                   help="json: one document with the text, the prefix and the settings")
     from ._limits import add_force_argument
 
     add_force_argument(p)
@@ -46,5 +48,12 @@ def run(args: argparse.Namespace) -> int:
     model = load_model(args.model)
     check_length(args, "--length", args.length, model.params.hidden_size, len(model.vocab))
     prefix = model.default_prefix if args.prefix is None else args.prefix
-    print(prefix + sample(model, prefix=prefix, length=args.length, temperature=args.temperature, seed=args.seed))
+    text = prefix + sample(model, prefix=prefix, length=args.length, temperature=args.temperature, seed=args.seed)
+    if args.format == "json":
+        import json
+
+        print(json.dumps({"schema": 1, "model": args.model, "prefix": prefix, "length": args.length,
+                          "temperature": args.temperature, "seed": args.seed, "text": text}, indent=2))
+    else:
+        print(text)
     return 0
