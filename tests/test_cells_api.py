@@ -209,3 +209,15 @@ def test_worked_example_gradients_equal_sympy_diff_at_the_canonical_point(cell):
             want = mp_eval(naive[n][0], vals)
             # 20 significant digits printed; compare to 1e-18 relative (floor 1 for values near 0)
             assert abs(mpmath.mpf(v.decimal) - want) <= 1e-18 * max(1, abs(want)), n
+
+
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+def test_state_jacobian_norm_is_below_the_product_of_step_norms(cell):
+    import random
+
+    from derive.cells.jacobian import cell_jacobian
+    g = unroll_cell(cell, 3, hidden_size=2)
+    rng = random.Random(0)
+    point = {s: sp.Rational(rng.randint(-9, 9), rng.randint(1, 9)) for s in g.leaves}
+    lhs, rhs = cell_jacobian(g, 3, 0).bound_at(point)
+    assert 0 < lhs <= rhs * (1 + 1e-12)      # sub-multiplicativity; slack for float64 rounding
