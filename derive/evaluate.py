@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import decimal
 import fractions
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -27,8 +27,9 @@ from numeric.params import PARAM_NAMES
 from .graph import Matrix, Unrolled
 from .symbols import GRADIENT_NAMES
 
-if TYPE_CHECKING:                       # evaluating needs a derivation, not the code that makes one
-    from .gradients import Derivation
+# derive.gradients.Derivation, taken by what it has, not imported: evaluating needs a derivation,
+# not the code that makes one (which imports this module for Derivation.evaluate).
+Derivation = Any
 
 _MATRIX_KEYS = PARAM_NAMES + ("h0",)
 _SEQUENCE_KEYS = {"x": "x", "xs": "x", "y": "y", "targets": "targets", "w": "w", "loss_weights": "w"}

@@ -81,7 +81,7 @@ class JacobianProduct:
 
     def __init__(self, u: Unrolled, t: int, k: int, norm: str) -> None:
         self.unrolled, self.t, self.k, self.norm = u, t, k, norm
-        self.norm_name = NORMS[norm][0]                   # "spectral", "1-norm", "inf-norm"
+        self.norm_name = NORMS[norm][0]                   # the norm's name, as printed
         W = u.mat("W_hh")
         self._factors = [(r, Matrix(sp.diag(*deriv_entries(u.activation, u.mat("h", r))) * W))
                          for r in range(t, k, -1)]

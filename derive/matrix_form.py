@@ -20,7 +20,7 @@ import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixExpr
 from sympy.printing.pretty.stringpict import prettyForm
 
-from numeric.params import PARAM_NAMES
+from numeric.params import GRADIENT_NAMES, OUTPUT_PARAMS, PARAM_NAMES
 from numeric.rules import LOSSES
 
 from .namespace import SYMPY_NS
@@ -75,7 +75,7 @@ class MatrixNotation:
         self.g = {t: u.step_weight(t) * rule.grad(ns, self.sym[f"o{t}"], self.sym[f"y{t}"])
                   for t in u.loss_steps}
         self.deltas: list[tuple[int, int | None, sp.MatrixSymbol, MatrixExpr]] = []
-        self.terms: dict[str, list[tuple[int, int, MatrixExpr]]] = {n: [] for n in ("W_hh", "W_xh", "b_h", "h0")}
+        self.terms: dict[str, list[tuple[int, int, MatrixExpr]]] = {n: [] for n in GRADIENT_NAMES if n not in OUTPUT_PARAMS}
         W_hh, W_hy = self.sym["W_hh"], self.sym["W_hy"]
         for w in derivation.windows:
             label = None if derivation.truncation is None else w.tau

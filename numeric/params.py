@@ -7,6 +7,8 @@ from typing import Callable, Iterator
 
 import numpy as np
 
+from .checks import check_float_dtype, check_init_args
+
 # The parameter names, in every order the toolkit prints them (each written here only).
 PARAM_NAMES = ("W_xh", "W_hh", "b_h", "W_hy", "b_y")                  # Params' fields, the engine's order
 GRADIENT_NAMES = ("W_hh", "W_xh", "W_hy", "b_h", "b_y", "h0")        # derive's order: W_hh first, as the article
@@ -51,8 +53,6 @@ class Params:
           seed: seed of a fresh ``np.random.default_rng``; the same seed gives the same weights.
           dtype: float32 or float64.
         """
-        from .validate import check_init_args
-
         dtype = check_init_args(input_size, hidden_size, output_size, scale, dtype)
         rng = np.random.default_rng(seed)
         D, H, V = input_size, hidden_size, output_size
@@ -113,7 +113,6 @@ class Params:
 
     def astype(self, dtype) -> "Params":
         """A copy in ``dtype``, float32 or float64 (anything else is a TypeError)."""
-        from .validate import check_float_dtype     # late: validate imports this module
 
         dtype = check_float_dtype("dtype", dtype)
         return self.map(lambda a: a.astype(dtype))

@@ -11,58 +11,11 @@ from typing import Any
 
 import numpy as np
 
+from .checks import (FLOAT_DTYPES, check_activation, check_choice, check_float_dtype, check_init_args,  # noqa: F401
+                     check_loss, check_loss_at, check_positive_int, check_positive_real)
 from .params import PARAM_NAMES, Params
-from .rules import ACTIVATIONS, LOSS_AT, LOSSES
+from .rules import LOSSES
 from .truncation import Truncation
-
-FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-
-
-def check_choice(name: str, value: Any, choices) -> str:
-    """value must be one of the (string) choices."""
-    if not isinstance(value, str) or value not in choices:
-        raise ValueError(f"{name}={value!r} is not known; choose one of {sorted(choices)}.")
-    return value
-
-
-def check_activation(activation: Any) -> str:
-    return check_choice("activation", activation, ACTIVATIONS)
-
-
-def check_loss(loss: Any) -> str:
-    return check_choice("loss", loss, LOSSES)
-
-
-def check_loss_at(loss_at: Any) -> str:
-    return check_choice("loss_at", loss_at, LOSS_AT)
-
-
-def check_positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer >= 1; got {type(value).__name__} {value!r}.")
-    if value < 1:
-        raise ValueError(f"{name} must be an integer >= 1; got {value}.")
-    return int(value)
-
-
-def check_float_dtype(name: str, dtype: Any) -> np.dtype:
-    """float32 or float64 (any spelling NumPy understands) -> np.dtype; anything else, unknown
-    names and None included (np.dtype(None) would be float64), is a TypeError."""
-    try:
-        dt = None if dtype is None else np.dtype(dtype)
-    except (TypeError, ValueError):
-        dt = None
-    if dt is None or dt not in FLOAT_DTYPES:            # never `None in FLOAT_DTYPES`: that is True
-        raise TypeError(f"{name} must be float32 or float64; got {dtype!r}.")
-    return dt
-
-
-def check_init_args(D: Any, H: Any, V: Any, scale: Any, dtype: Any) -> np.dtype:
-    for name, v in (("input_size", D), ("hidden_size", H), ("output_size", V)):
-        check_positive_int(name, v)
-    if not isinstance(scale, (int, float, np.floating)) or not np.isfinite(scale) or scale < 0:
-        raise ValueError(f"scale must be a finite number >= 0; got {scale!r}.")
-    return check_float_dtype("dtype", dtype)
 
 
 def check_finite(name: str, a: np.ndarray) -> None:
@@ -114,17 +67,6 @@ def check_params(params: Any, name: str = "params") -> Params:
     for key, a in arrays.items():
         check_finite(f"{name}.{key}", a)
     return params
-
-
-def check_positive_real(name: str, value: Any, *, allow_zero: bool = False) -> float:
-    """A finite real number > 0 (>= 0 with allow_zero) -> float; bools and strings refused."""
-    accepted = "a finite number " + (">= 0" if allow_zero else "> 0")
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be {accepted}; got {type(value).__name__} {value!r}.")
-    v = float(value)
-    if not np.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
-        raise ValueError(f"{name} must be {accepted}; got {v!r}.")
-    return v
 
 
 def as_array(name: str, value: Any) -> np.ndarray:

@@ -26,7 +26,7 @@ def _json(capsys, argv):
 
 
 def test_analyze_random_weights_reports_the_spectrum_of_W_hh(capsys):
-    d = _json(capsys, ["--hidden", "20", "--scale", "0.1", "--seed", "3", "--T", "15"])
+    d = _json(capsys, ["--hidden-size", "20", "--scale", "0.1", "--seed", "3", "--T", "15"])
     W = random_rnn(8, 20, 8, scale=0.1, seed=3).W_hh
     assert math.isclose(d["spectral_norm"], spectral_norm(W)) and math.isclose(d["spectral_radius"], spectral_radius(W))
     assert d["gamma"] == 1.0 and d["T"] == 15 and len(d["log_norms"]) == 16 and d["log_norms"][-1] == 0.0
@@ -63,7 +63,7 @@ def test_analyze_a_saved_model_on_its_own_greedy_text(hello_model, capsys):
 
 @pytest.mark.parametrize("argv, match", [
     (["--T", "-1"], "--T must be an integer >= 1"),
-    (["--hidden", "0"], "--hidden must be an integer >= 1"),
+    (["--hidden-size", "0"], "--hidden-size must be an integer >= 1"),
     (["--radius", "-2"], "radius must be a finite number >= 0"),
     (["--input-text", "abc"], "--input-text needs --model"),
     (["--model", "/nonexistent/m.npz"], "does not exist"),
@@ -82,12 +82,12 @@ def test_analyze_input_text_with_unseen_characters_is_exit_2(hello_model, capsys
 
 def test_memory_measure_beyond_the_limit_is_refused_before_allocating(capsys):
     from derive.cli import main
-    assert main(["memory", "--T", "1000000", "--hidden", "4096", "--batch", "64", "--measure"]) == 2
+    assert main(["memory", "--T", "1000000", "--hidden-size", "4096", "--batch", "64", "--measure"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--measure-limit" in err
 
 
-@pytest.mark.parametrize("extra", [["--hidden", "5"], ["--scale", "2", "--activation", "relu"]])
+@pytest.mark.parametrize("extra", [["--hidden-size", "5"], ["--scale", "2", "--activation", "relu"]])
 def test_random_weight_flags_with_a_model_are_refused_not_ignored(hello_model, extra, capsys):
     from derive.cli import main
     assert main(["analyze", "--model", str(hello_model), *extra]) == 2

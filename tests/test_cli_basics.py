@@ -1,5 +1,6 @@
 """The bptt console script: --help, --version, every subcommand registered, errors exit 2."""
 
+import re
 import subprocess
 import sys
 
@@ -103,3 +104,36 @@ def test_check_leaves_no_hypothesis_folder_in_the_working_directory(tmp_path):
     assert r.returncode == 1 and "WRONG" in r.stdout, (r.stdout, r.stderr)    # it finds the bug
     assert not (tmp_path / ".hypothesis").exists()
     assert (tmp_path / "cache" / "bptt-toolkit" / "hypothesis").is_dir()
+
+
+@pytest.mark.parametrize("command, old, new", [
+    (["memory", "--T", "10", "--batch", "1"], "--hidden", "--hidden-size"),
+    (["memory", "--T", "10", "--hidden-size", "4"], "--input", "--input-size"),
+    (["memory", "--T", "10", "--hidden-size", "4"], "--output", "--output-size"),
+    (["analyze", "--T", "5", "--format", "json"], "--hidden", "--hidden-size"),
+    (["analyze", "--T", "5", "--format", "json"], "--input", "--input-size"),
+    (["jacobian", "--T", "4"], "--t", "--step"),
+])
+def test_size_flags_have_one_documented_spelling_and_the_old_one_still_works(command, old, new, capsys):
+    from derive.cli import main
+
+    assert main([*command, new, "3"]) == 0
+    documented = capsys.readouterr().out
+    assert main([*command, old, "3"]) == 0
+    assert capsys.readouterr().out == documented            # the alias means the same
+    with pytest.raises(SystemExit):
+        main([command[0], "--help"])
+    help_text = capsys.readouterr().out
+    assert new in help_text and not re.search(rf"{re.escape(old)}(?![-\w])", help_text.replace(new, ""))
+
+
+def test_every_command_spells_sizes_with_size():
+    from derive.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command").choices
+    shown = {name: {s for a in p._actions if a.help != "==SUPPRESS==" for s in a.option_strings}
+             for name, p in sub.items()}
+    short = {name: sorted(f for f in flags if f in ("--hidden", "--input", "--output", "--t"))
+             for name, flags in shown.items()}
+    assert not any(short.values()), short

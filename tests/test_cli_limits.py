@@ -54,9 +54,9 @@ def model_file(tmp_path):
     ["derive", "--expanded", "--T", "64", "--wrt", "W_hh"],
     ["derive", "--expanded", "--hidden-size", "3", "--T", "6"],
     ["jacobian", "--hidden-size", "16"],                  # 3.4 MB in 31 s before the guard
-    ["analyze", "--hidden", "3000"],
+    ["analyze", "--hidden-size", "3000"],
     ["analyze", "--T", "1000000"],
-    ["plot", "heatmap", "--hidden", "3000"],
+    ["plot", "heatmap", "--hidden-size", "3000"],
     ["generate", "--unrolled", "--T", "6", "--hidden-size", "4", "--input-size", "4", "--output-size", "4"],
 ])
 def test_unbounded_work_is_refused_with_the_estimate_and_the_force_flag(argv, no_work, capsys):
@@ -87,7 +87,7 @@ def test_jacobian_expanded_refusal_names_force_and_force_lifts_it(capsys):
 def test_small_work_still_runs_under_the_guards(capsys):
     assert main(["derive", "--T", "4", "--wrt", "W_hh"]) == 0
     assert main(["graph", "--T", "2", "--hidden-size", "2"]) == 0
-    assert main(["analyze", "--T", "5", "--hidden", "4"]) == 0
+    assert main(["analyze", "--T", "5", "--hidden-size", "4"]) == 0
     assert "δ" in capsys.readouterr().out
 
 
@@ -130,11 +130,11 @@ def test_plot_ranges_it_cannot_draw_are_one_line(argv, match, tmp_path, capsys):
     (["memory", "--truncation", "²"], "--truncation must be 'k' or 'k1,k2'"),
     (["analyze", "--seed", "-1"], "--seed must be an integer >= 0; got -1"),
     (["plot", "heatmap", "--seed", "-1"], "--seed must be an integer >= 0"),
-    (["analyze", "--input", "0"], "--input must be an integer >= 1"),
-    (["analyze", "--hidden", "0"], "--hidden must be an integer >= 1"),
-    (["memory", "--hidden", "0"], "--hidden must be an integer >= 1"),
+    (["analyze", "--input-size", "0"], "--input-size must be an integer >= 1"),
+    (["analyze", "--hidden-size", "0"], "--hidden-size must be an integer >= 1"),
+    (["memory", "--hidden-size", "0"], "--hidden-size must be an integer >= 1"),
     (["memory", "--batch", "0"], "--batch must be an integer >= 1"),
-    (["train", "--hidden", "0", "--quiet"], "--hidden must be an integer >= 1"),
+    (["train", "--hidden-size", "0", "--quiet"], "--hidden-size must be an integer >= 1"),
     (["train", "--lr", "0", "--quiet"], "--lr must be a finite number > 0"),
     (["generate", "--unrolled", "--hidden-size", "9"], "--hidden-size for --unrolled must be <= 4"),
 ])

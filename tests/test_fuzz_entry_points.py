@@ -31,6 +31,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import numeric
+import numeric.analysis
+import numeric.charrnn
+import numeric.routes
 from numeric import Params, Truncation
 
 # ---------------------------------------------------------------------------------------------

@@ -105,14 +105,14 @@ def test_cli_table_reproduces_the_articles_figures_and_notes_the_slip(capsys):
 
 
 def test_cli_single_config_prints_both_accountings_and_the_measurement(capsys):
-    assert main(["memory", "--T", "100", "--hidden", "32", "--batch", "2", "--measure"]) == 0
+    assert main(["memory", "--T", "100", "--hidden-size", "32", "--batch", "2", "--measure"]) == 0
     out = capsys.readouterr().out
     assert "article: h and a stored for every step" in out and "engine: numeric.bptt, h only" in out
     assert "measured peak (tracemalloc)" in out and "design bound on the peak" in out
 
 
 def test_cli_json_output(capsys):
-    assert main(["memory", "--T", "1000", "--hidden", "512", "--format", "json"]) == 0
+    assert main(["memory", "--T", "1000", "--hidden-size", "512", "--format", "json"]) == 0
     d = json.loads(capsys.readouterr().out)
     assert d["article"]["headline"]["bytes"] == 8_192_000 and d["measured_peak_bytes"] is None
 
@@ -124,7 +124,7 @@ def test_cli_table_measure_skips_rows_over_the_limit(capsys):
 
 
 @pytest.mark.parametrize("argv, match", [(["--T", "-5"], "T must be an integer >= 1"),
-                                         (["--hidden", "0"], "--hidden must be an integer >= 1"),
+                                         (["--hidden-size", "0"], "--hidden-size must be an integer >= 1"),
                                          (["--truncation", "3,1"], "k2 >= k1"),
                                          (["--measure-limit", "0"], "--measure-limit must be > 0")])
 def test_cli_memory_bad_input_is_one_line_and_exit_2(argv, match, capsys):

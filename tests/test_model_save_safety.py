@@ -142,3 +142,17 @@ def test_the_cli_refuses_a_fifo_model_with_exit_status_2(tmp_path):
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and "it is a FIFO" in r.stderr and "Traceback" not in r.stderr
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
+def test_train_refuses_a_fifo_save_path_before_training(tmp_path, monkeypatch, capsys):
+    # the save path is checked before the (possibly long) training, not after it
+    import importlib
+
+    from derive.cli import main
+
+    fifo = tmp_path / "model.npz"
+    os.mkfifo(fifo)
+    monkeypatch.setattr(importlib.import_module("numeric.charrnn.train"), "train",
+                        lambda *a, **k: pytest.fail("training started before the save path was checked"))
+    assert main(["train", "--steps", "1", "--quiet", "--save", str(fifo)]) == 2
+    assert "FIFO" in capsys.readouterr().err and stat.S_ISFIFO(os.lstat(fifo).st_mode)

@@ -30,7 +30,7 @@ def trained_model(tmp_path_factory):
 
 @pytest.mark.parametrize("kind, extra", [
     ("tanh", SMALL), ("decay", SMALL), ("decay", ["--factors", "0.3,0.95", "--steps", "20", *SMALL]),
-    ("heatmap", ["--T", "8", "--hidden", "6", *SMALL]),
+    ("heatmap", ["--T", "8", "--hidden-size", "6", *SMALL]),
     ("memory", ["--width", "15", "--height", "10", "--dpi", "10"]),     # three panels need the inches
 ])
 def test_plot_writes_a_png_of_the_requested_size(tmp_path, capsys, kind, extra):

@@ -164,7 +164,7 @@ def test_cli_train_prints_losses_and_samples_and_saves_and_plots(tmp_path, capsy
 
 
 def test_cli_train_shows_a_progress_bar_on_stderr(capsys):
-    assert main(["train", "--steps", "50", "--hidden", "8"]) == 0
+    assert main(["train", "--steps", "50", "--hidden-size", "8"]) == 0
     err = capsys.readouterr().err
     assert "50/50" in err and "step/s" in err and "loss=" in err
 
@@ -172,7 +172,7 @@ def test_cli_train_shows_a_progress_bar_on_stderr(capsys):
 def test_cli_train_on_a_text_file(tmp_path, capsys):
     f = tmp_path / "t.txt"
     f.write_text("abcd" * 20, encoding="utf-8")
-    assert main(["train", "--text", str(f), "--steps", "40", "--hidden", "8", "--quiet",
+    assert main(["train", "--text", str(f), "--steps", "40", "--hidden-size", "8", "--quiet",
                  "--truncation", "2,6", "--clip-norm", "1"]) == 0
     out = capsys.readouterr().out
     assert "Truncation(k1=2, k2=6)" in out and "clip-norm 1" in out
@@ -181,7 +181,7 @@ def test_cli_train_on_a_text_file(tmp_path, capsys):
 @pytest.mark.parametrize("argv, match", [
     (["--text", "/nonexistent/t.txt"], "no such file"),
     (["--text", "/"], "is a directory"),
-    (["--hidden", "-3"], "hidden must be an integer >= 1"),
+    (["--hidden-size", "-3"], "--hidden-size must be an integer >= 1"),
     (["--steps", "-1"], "steps must be an integer >= 0"),
     (["--seq-length", "5", "--truncation", "5"], "not both"),
     (["--clip-value", "0"], "--clip-value must be > 0"),

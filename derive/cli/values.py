@@ -7,7 +7,8 @@ The library's own argument checks (numeric.validate) name Python parameters; the
 
 from __future__ import annotations
 
-from typing import Iterable
+import argparse
+from typing import Any, Iterable
 
 
 class UsageError(Exception):
@@ -38,3 +39,12 @@ def choice(flag: str, value: str | None, choices: Iterable[str]) -> str | None:
     if value is not None and value not in listed:
         raise ValueError(f"{flag} {value!r} is not known; choose one of {', '.join(listed)}.")
     return value
+
+
+def add_flag(group: Any, flag: str, *aliases: str, **kwargs: Any) -> None:
+    """``group.add_argument(flag, **kwargs)`` plus hidden aliases: other spellings that scripts
+    rely on keep working (``--hidden`` for ``--hidden-size``) while --help shows one per concept."""
+    action = group.add_argument(flag, **kwargs)
+    for alias in aliases:
+        group.add_argument(alias, dest=action.dest, type=kwargs.get("type"), metavar=kwargs.get("metavar"),
+                           default=argparse.SUPPRESS, help=argparse.SUPPRESS)

@@ -8,13 +8,21 @@ are written as LaTeX comments after the math.
 
 from __future__ import annotations
 
+from typing import Any
+
 import re
 
 import sympy as sp
 
-from .worked import GRADIENTS, PARAMETERS, Value, WorkedExample, check_digits
+from .values import GRADIENTS, PARAMETERS, Value, check_digits
 from .notes import article_notes
 from .render import product, recursion, short_form
+from ..printing.latex_layout import TEXT_WIDTH, aligned_rows
+from ..printing.latex_width import tex_width
+
+# derive.example.worked.WorkedExample, taken by what it has, not imported: the example's display
+# methods import this module at the top of theirs, one way, without an import circle.
+WorkedExample = Any
 
 ACT_TEX = {"tanh": r"\tanh(a_t)", "sigmoid": r"\sigma(a_t) = \frac{1}{1 + e^{-a_t}}",
            "relu": r"\max(a_t, 0)", "identity": "a_t"}
@@ -48,52 +56,80 @@ def _array(headers: list[str], rows: list[list[str]]) -> str:
     return f"\\begin{{array}}{{{spec}}}\n{' & '.join(headers)} \\\\ \\hline\n{body}\n\\end{{array}}"
 
 
+def _arrays(headers: list[str], rows: list[list[str]]) -> list[str]:
+    """The table as one array, or as several (each repeating the first column) where one would
+    be wider than the text: columns are taken while they fit."""
+    widths = [max(tex_width(c, display=False) for c in col) + 10.0 for col in zip(headers, *rows)]
+    groups, used = [[1]], widths[0] + widths[1]
+    for j in range(2, len(headers)):
+        if used + widths[j] > TEXT_WIDTH - 10.0:
+            groups.append([])
+            used = widths[0]
+        groups[-1].append(j)
+        used += widths[j]
+    pick = lambda r, g: [r[0]] + [r[j] for j in g]  # noqa: E731
+    return [_array(pick(headers, g), [pick(r, g) for r in rows]) for g in groups]
+
+
 def _aligned(lines: list[str]) -> str:
     return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
+
+
+def _gathered(items: list[str], sep: str = r",\quad ") -> str:
+    """``items`` joined by ``sep``, on as many lines (``gathered``) as the text width needs."""
+    lines: list[str] = []
+    for it in items:
+        if lines and tex_width(lines[-1] + sep + it) <= TEXT_WIDTH - 10.0:
+            lines[-1] += sep + it
+        else:
+            lines.append(it)
+    if len(lines) == 1:
+        return lines[0]
+    return "\\begin{gathered}\n" + (sep.rstrip(" ") + " \\\\\n").join(lines) + "\n\\end{gathered}"
 
 
 def _blocks(ex: WorkedExample, d: int) -> list[str]:
     p, dn = ex.parameters, DERIV_TEX[ex.activation]
     approx = lambda v: _num(v.decimal(d))
-    setup = (rf"a_t = W_{{xh}} x_t + W_{{hh}} h_{{t-1}} + b_h, \quad h_t = {ACT_TEX[ex.activation]}, "
-             rf"\quad \hat y_t = W_{{hy}} h_t + b_y, \quad {_loss_tex(ex)}")
-    values = (",\\ ".join(f"{PARAM_TEX[k]} = {sp.latex(p[k])}" for k in PARAMETERS + ("h0",))
-              + r", \quad x = (" + ", ".join(sp.latex(v) for v in ex.x) + r"), \quad y = ("
-              + ", ".join(sp.latex(v) for v in ex.targets) + ")")
+    setup = _gathered([r"a_t = W_{xh} x_t + W_{hh} h_{t-1} + b_h", f"h_t = {ACT_TEX[ex.activation]}",
+                       r"\hat y_t = W_{hy} h_t + b_y", _loss_tex(ex)])
+    values = _gathered([",\\ ".join(f"{PARAM_TEX[k]} = {sp.latex(p[k])}" for k in PARAMETERS + ("h0",)),
+                        "x = (" + ", ".join(sp.latex(v) for v in ex.x) + ")",
+                        "y = (" + ", ".join(sp.latex(v) for v in ex.targets) + ")"])
     named = {s.t: sp.Symbol(f"h{s.t}") in ex.hidden for s in ex.forward}
-    fwd = _array(["t", "a_t", "h_t", r"\hat y_t", "L_t"], [
+    fwd = _arrays(["t", "a_t", "h_t", r"\hat y_t", "L_t"], [
         [str(s.t), f"{_tex(s.a)} \\approx {approx(s.a)}",
          (f"h_{{{s.t}}} = " if named[s.t] else "") + f"{_tex(s.h)} \\approx {approx(s.h)}",
          f"{_tex(s.yhat)}", f"{_tex(s.loss)} \\approx {approx(s.loss)}" if s.t in ex.loss_steps else "-"]
         for s in ex.forward])
-    total = f"L = {_tex(ex.total_loss)} \\approx {approx(ex.total_loss)}"
+    total = _aligned(aligned_rows([("L", ex.total_loss.compact, rf"\approx {approx(ex.total_loss)}")]))
     rule = (rf"\delta_t = W_{{hy}} \frac{{\partial L_t}}{{\partial \hat y_t}} + W_{{hh}}\, {dn}(a_{{t+1}})\,"
                  rf" \delta_{{t+1}}, \qquad \frac{{\partial L}}{{\partial a_t}} = {dn}(a_t)\, \delta_t")
     back = ex.backward[::-1]
 
-    def chain(step: str, v: Value) -> str:
+    def chain(left: str, step: str, v: Value) -> tuple:
         full = short_form(v)
-        more = f" = {_tex(full)}" if full is not None and _tex(full) != step else ""
-        return f"{step}{more} \\approx {approx(v)}"
+        more = [full] if full is not None and _tex(full) != step else []
+        return (left, [step] + more, rf"\approx {approx(v)}")
 
-    bwd = _aligned([rf"\delta_{{{b.t}}} &= "
-                    + chain(recursion(ex, b.t, sp.latex, r"\,", r"\delta_{{{}}}"), b.delta) for b in back]
-                   + [rf"\frac{{\partial L}}{{\partial a_{{{b.t}}}}} &= "
-                      + chain(product([b.fprime.compact], sp.latex, r"\,", rf"\delta_{{{b.t}}}"), b.da)
-                      for b in back])
+    bwd = _aligned(aligned_rows(
+        [chain(rf"\delta_{{{b.t}}}", recursion(ex, b.t, sp.latex, r"\,", r"\delta_{{{}}}"), b.delta) for b in back]
+        + [chain(rf"\frac{{\partial L}}{{\partial a_{{{b.t}}}}}",
+                 product([b.fprime.compact], sp.latex, r"\,", rf"\delta_{{{b.t}}}"), b.da) for b in back]))
     heads = ["t"] + [rf"\text{{to }} \partial L / \partial {PARAM_TEX[k]}" for k in PARAMETERS]
-    con = _array(heads, [[str(b.t)] + [approx(b.contrib[k]) for k in PARAMETERS] for b in ex.backward]
+    con = _arrays(heads, [[str(b.t)] + [approx(b.contrib[k]) for k in PARAMETERS] for b in ex.backward]
                  + [[r"\sum"] + [approx(ex.gradients[k]) for k in PARAMETERS]])
-    def grad(k: str) -> str:
-        full = short_form(ex.gradients[k], 400)
-        return (f"{_tex(full)} " if full is not None else "") + f"\\approx {approx(ex.gradients[k])}"
+    def grad(k: str) -> tuple:
+        full, lhs = short_form(ex.gradients[k], 400), rf"\frac{{\partial L}}{{\partial {PARAM_TEX[k]}}}"
+        number = approx(ex.gradients[k])
+        return (lhs, full, rf"\approx {number}") if full is not None else (lhs + r" &\approx", number)
 
-    grads = _aligned([rf"\frac{{\partial L}}{{\partial {PARAM_TEX[k]}}} &= {grad(k)}" for k in GRADIENTS])
-    blocks = [setup, values, fwd, total, rule, bwd, con, grads]
+    grads = _aligned(aligned_rows([grad(k) for k in GRADIENTS]))
+    blocks = [setup, values, *fwd, total, rule, bwd, *con, grads]
     if ex.hidden:
-        blocks.append(r"\text{where } " + r",\quad ".join(f"{sp.latex(s)} = {sp.latex(v, order='none')}"
-                                                          for s, v in list(ex.hidden.items())[:3])
-                      + (r",\ \ldots" if len(ex.hidden) > 3 else ""))
+        where = [f"{sp.latex(s)} = {sp.latex(v, order='none')}" for s, v in list(ex.hidden.items())[:3]]
+        where[0] = r"\text{where } " + where[0]
+        blocks.append(_gathered(where + ([r"\ldots"] if len(ex.hidden) > 3 else [])))
     return blocks
 
 

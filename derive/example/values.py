@@ -1,6 +1,6 @@
 """Exact values of the worked example: a compact form, its closed form, and its decimals.
 
-Kept apart from the computation (derive/example.py) because evaluating nested closed forms
+Kept apart from the computation (derive/example/worked.py) because evaluating nested closed forms
 needs care: SymPy's automatic evaluation of tanh(tanh(…)) and its sorting of printed sums
 both ask for numerical signs, which costs time exponential in T. Here closed forms are built
 unevaluated and printed unsorted, and decimals come from one high-precision forward pass.
@@ -13,6 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 import sympy as sp
+
+from numeric.params import EXAMPLE_PARAMETERS
+
+PARAMETERS = EXAMPLE_PARAMETERS          # the worked example's parameters, in its JSON's order
+GRADIENTS = PARAMETERS + ("h0",)
 
 MAX_DIGITS = 50
 _HIDDEN_NAME = re.compile(r"\bh\d+\b")     # the symbols h1, h2, ... of the compact forms

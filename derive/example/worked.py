@@ -25,16 +25,15 @@ from typing import Any, Mapping
 
 import sympy as sp
 
-from numeric.params import EXAMPLE_PARAMETERS
 from numeric.rules import ACTIVATIONS, LOSSES, REAL_TARGET_LOSSES, gamma
 from numeric.validate import check_activation, check_choice, check_loss_at
 
 from .exact import as_rational, as_rationals
-from .values import MAX_DIGITS, Hidden, Value, check_digits
+from .latex import to_latex
+from .render import to_json, to_markdown, to_text
+from .values import GRADIENTS, MAX_DIGITS, PARAMETERS, Hidden, Value, check_digits
 from ..namespace import SYMPY_NS
 
-PARAMETERS = EXAMPLE_PARAMETERS                           # the order of the JSON contract
-GRADIENTS = PARAMETERS + ("h0",)
 EXAMPLE_LOSSES = REAL_TARGET_LOSSES                       # real targets, one scalar output
 
 
@@ -123,26 +122,21 @@ class WorkedExample:
                 and (self.activation, self.loss, self.loss_at) == (c["activation"], c["loss"], c["loss_at"]))
 
     def to_text(self, digits: int = 6) -> str:
-        from .render import to_text
         return to_text(self, digits)
 
     def to_markdown(self, digits: int = 6) -> str:
-        from .render import to_markdown
         return to_markdown(self, digits)
 
     def to_latex(self, digits: int = 6) -> str:
-        from .latex import to_latex
         return to_latex(self, digits)
 
     def to_json(self) -> dict[str, Any]:
-        from .render import to_json
         return to_json(self)
 
     def __str__(self) -> str:
         return self.to_text()
 
     def _repr_latex_(self) -> str:
-        from .latex import to_latex
         return to_latex(self, 6, display=("$$", "$$"))
 
 

@@ -17,7 +17,7 @@ is the matrix notation, for reading only.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sympy as sp
 
@@ -25,8 +25,9 @@ from ..symbols import GRADIENT_NAMES
 from .expressions import activation_line, deep, describe, entries, latex, parsable, pretty, text
 from .graph import GRAPH_EQUATIONS
 
-if TYPE_CHECKING:                       # printing never imports the core it prints at run time
-    from ..gradients import Derivation
+# derive.gradients.Derivation, taken by what it has, not imported: printing depends on the names
+# (derive.symbols) only, so the core imports printing one way, without an import circle.
+Derivation = Any
 
 GENERIC_TEXT = {
     "W_hh": "Σ_t (f'(a_t) ⊙ δ_t) h_{t-1}ᵀ", "W_xh": "Σ_t (f'(a_t) ⊙ δ_t) x_tᵀ",

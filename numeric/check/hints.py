@@ -9,6 +9,7 @@ and the structural readings (through-time term, accumulation, f') are then left 
 
 from __future__ import annotations
 
+from ..params import LAYER_PARAMS
 from .diagnose import ERROR, Finding
 from .spec import ROLE, CheckSpec
 
@@ -66,7 +67,7 @@ def hints(found: list[Finding], spec: CheckSpec, *, state_changed: bool) -> list
     if out_layer and "loss" not in roles and not conditional:
         out.append("W_hy / b_y (the output layer, which has no recurrence) are wrong: ∂L_t/∂o_t itself "
                    "is wrong (for softmax cross-entropy it is p_t − onehot(y_t)).")
-    rec = [r for r in ("W_xh", "W_hh", "b_h", "h0", "xs") if r in roles]
+    rec = [r for r in (*LAYER_PARAMS, "h0", "xs") if r in roles]
     if rec and others == {rec[0]} and rec[0] in SINGLE and (rec[0] != "W_hh" or roles["W_hh"].smallest_T == 1):
         out.append(SINGLE[rec[0]].format(n=roles[rec[0]].name))
     elif rec and not (out_layer or zeros or "loss" in roles or conditional):

@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ..params import PARAM_NAMES
 from ..rules import ACTIVATIONS, LOSS_AT
 from ..truncation import Truncation
 from ..validate import check_activation, check_choice, check_loss, check_loss_at, check_positive_int
@@ -26,7 +27,7 @@ VARIABLE_KWARGS = ("activation", "loss_at", "truncation")
 # repeated here so that importing the checker does not import hypothesis.
 SCALES = (0.1, 1.0, 10.0)
 ROW_NAMES = ("dx", "dh0", "dWx", "dWh", "db")
-COLUMN_NAMES = ("loss", "W_xh", "W_hh", "b_h", "W_hy", "b_y", "h0")
+COLUMN_NAMES = ("loss", *PARAM_NAMES, "h0")
 # Which column-convention quantity each row-convention result is (for the hints).
 ROLE = {"dx": "xs", "dh0": "h0", "dWx": "W_xh", "dWh": "W_hh", "db": "b_h"}
 

@@ -23,7 +23,7 @@ from typing import Iterator
 
 import numpy as np
 
-from ..bptt import BPTTResult, backward_window
+from ..window import BPTTResult, backward_window
 from ..finite import nonfinite_names, quiet, warn_overflow
 from ..forward import run_states
 from ..prepare import Prepared

@@ -33,9 +33,10 @@ import numpy as np
 
 from ..bptt import BPTTResult, prepare
 from ..forward import forward
+from ..params import PARAM_NAMES
 from ..rules import ACTIVATIONS, NUMPY_NS
 
-RESULT_ARRAYS = ("W_xh", "W_hh", "b_h", "W_hy", "b_y", "dh0", "dxs", "loss", "h_last")
+RESULT_ARRAYS = (*PARAM_NAMES, "dh0", "dxs", "loss", "h_last")
 
 # E_f' from (h, |f'|, E_a): |terms of f'(h)| as the rules table writes f', + |f''| E_a.
 _FPRIME_ERROR = {

@@ -8,6 +8,10 @@ import math
 from pathlib import Path
 from typing import NamedTuple
 
+from numeric.rules import ACTIVATIONS
+
+from ..values import add_flag
+
 HELP = "vanishing/exploding gradients: ‖W_hh‖₂, ρ(W_hh), γ, Pascanu conditions, ‖∂h_T/∂h_k‖ per k"
 DESCRIPTION = (
     "Analyse W_hh of a saved model (--model) or of random weights: spectral norm and radius, "
@@ -16,7 +20,7 @@ DESCRIPTION = (
     "an input sequence, and the effective per-step decay factor."
 )
 # the library's parameter names in its messages -> this command's flags (derive/cli/app.py)
-PARAM_FLAGS = {"hidden_size": "--hidden", "input_size": "--input", "output_size": "--input", "scale": "--scale",
+PARAM_FLAGS = {"hidden_size": "--hidden-size", "input_size": "--input-size", "output_size": "--input-size", "scale": "--scale",
                "radius": "--radius", "T": "--T"}
 
 
@@ -42,13 +46,15 @@ def add_weight_arguments(p: argparse.ArgumentParser, *, T: int = 50, hidden: int
     p.add_argument("--T", type=int, help=f"sequence length T (default {T})")
     g = p.add_argument_group("random weights (without --model)")
     # None = not given: with --model these are refused rather than silently ignored
-    g.add_argument("--hidden", type=int, metavar="H", help=f"hidden size H (default {hidden})")
-    g.add_argument("--input", type=int, metavar="D", help="one-hot input size D = V (default 8)")
+    add_flag(g, "--hidden-size", "--hidden", dest="hidden", type=int, metavar="H",
+             help=f"hidden size H (default {hidden})")
+    add_flag(g, "--input-size", "--input", dest="input", type=int, metavar="D",
+             help="one-hot input size D = V (default 8)")
     g.add_argument("--scale", type=float, help=f"std of the weights, as Params.init (default {scale:g})")
     g.add_argument("--radius", type=float, metavar="R",
                    help="rescale W_hh to spectral radius R, e.g. 0.9 or 1.5 (default "
                         + ("none" if radius is None else f"{radius:g}") + ")")
-    g.add_argument("--activation", choices=("tanh", "sigmoid", "relu", "identity"), help="default tanh")
+    g.add_argument("--activation", choices=tuple(ACTIVATIONS), help="default tanh")
     g.add_argument("--seed", type=int, help="seed of the weights and the random inputs (default 0)")
     from ._limits import add_force_argument
 
@@ -88,7 +94,7 @@ def load_weights(args: argparse.Namespace) -> Weights:
         if args.input_text is not None:
             raise ValueError("--input-text needs --model (random weights use random one-hot inputs).")
         w = argparse.Namespace(**(args.random_weight_defaults | given))
-        for flag, v in (("--hidden", w.hidden), ("--input", w.input)):
+        for flag, v in (("--hidden-size", w.hidden), ("--input-size", w.input)):
             check_positive_int(flag, v)
         check_cost(args, T, w.hidden)
         params = random_rnn(w.input, w.hidden, w.input, scale=w.scale, radius=w.radius, seed=args.seed)

@@ -6,7 +6,7 @@ import argparse
 
 from numeric.rules import NORMS
 
-from ..values import braces, choice, integer
+from ..values import add_flag, braces, choice, integer
 from ._symbolic import add_model_arguments, emit, unroll_from
 
 HELP = "the Jacobian product ∂h_t/∂h_k = diag(f'(a_t)) W_hh ⋯ diag(f'(a_{k+1})) W_hh, and its bound"
@@ -15,7 +15,7 @@ DESCRIPTION = (
     "(latest step on the left), over the graph's nodes; --expanded writes it in parameters and "
     "inputs. --bound adds the article's bound ‖∂h_t/∂h_k‖ <= (γ‖W_hh‖)^(t−k), γ = sup|f'| (1 for "
     "tanh, relu, identity; 1/4 for sigmoid), and ‖∂L_t/∂h_k‖ <= ‖∂L_t/∂h_t‖ (γ‖W_hhᵀ‖)^(t−k). "
-    "Example: bptt jacobian --T 5 --t 5 --k 1 --bound."
+    "Example: bptt jacobian --T 5 --step 5 --k 1 --bound."
 )
 FORMATS = ("text", "pretty", "latex", "json")
 
@@ -28,7 +28,8 @@ EXPANDED_LIMIT = 32
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_model_arguments(p, loss=False)
     g = p.add_argument_group("product")
-    g.add_argument("--t", default=None, metavar="t", help="the later step, 1 <= t <= T (default T)")
+    add_flag(g, "--step", "--t", dest="t", default=None, metavar="t",
+             help="t of ∂h_t/∂h_k: the later step, 1 <= t <= T (default T); not --T, the length")
     g.add_argument("--k", default="0", metavar="k", help="the earlier step, 0 <= k < t (default 0)")
     g.add_argument("--bound", action="store_true", help="add the norm bounds")
     g.add_argument("--norm", default="2", metavar=braces(NORMS),
@@ -54,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
 
     fmt = choice("--format", args.format, FORMATS)
     T, H = model_sizes(args)[:2]
-    t = T if args.t is None else integer("--t", args.t)
+    t = T if args.t is None else integer("--step", args.t)
     k = integer("--k", args.k, minimum=0)
     if args.expanded and H > 1 and 0 <= k < t and H ** (t - k) > EXPANDED_LIMIT and not args.force:
         most = max(n for n in range(1, t + 1) if H ** n <= EXPANDED_LIMIT) if H <= EXPANDED_LIMIT else 0
