@@ -182,22 +182,52 @@ def memory_figure(*, dtype: str = "float64", D: int = 64, V: int = 64, size=(13.
         for fixed in fixeds:
             a, e = curve(key, xs, **fixed)
             lowest = min(lowest, float(a.min()))
-            tag = ", ".join(f"{k}={v}" for k, v in fixed.items())
-            (line,) = ax.loglog(xs, a, lw=2, label=f"article h+a (activations), {tag}")
-            ax.loglog(xs, e, lw=1.2, ls="--", color=line.get_color(), label=f"engine, all it allocates, {tag}")
+            (line,) = ax.loglog(xs, a, lw=2.5, label=", ".join(f"{k}={v}" for k, v in fixed.items()))
+            ax.loglog(xs, e, lw=1.5, ls="--", color=line.get_color())
         for (T, B, H), quote in ARTICLE_QUOTES.items():
             point = {"T": T, "B": B, "H": H}
             if any(all(point[k] == v for k, v in f.items()) for f in fixeds):
                 y = article_memory(sizes(T, H, B=B, D=D, V=V, dtype=dtype)).headline.nbytes
-                ax.plot([point[key]], [y], marker="*", ms=14, ls="none", color="gold", mec="black", zorder=5,
-                        label=f"article, T={T} B={B} H={H}: '{quote}' (h+a {format_bytes(y)})")
-        ax.set_xlabel(xlabel)
-        ax.set_ylabel(f"bytes ({dtype})")
+                ax.plot([point[key]], [y], marker="*", ms=16, ls="none", color="gold", mec="black", zorder=5,
+                        label=f"article: '{quote}'")
+        ax.set_xlabel(xlabel, fontsize=LABEL_PT)
+        ax.set_ylabel(f"memory ({dtype})", fontsize=LABEL_PT)
         ax.set_ylim(bottom=lowest / 4)
+        byte_axis(ax.yaxis)
+        ax.tick_params(labelsize=TICK_PT)
         ax.grid(alpha=0.3, which="both")
-        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.11), frameon=False)
-    fig.suptitle(f"Memory of one full-BPTT pass (D = {D}, V = {V}, {dtype}): stars are the article's figures")
+        ax.legend(fontsize=LEGEND_PT, loc="upper center", bbox_to_anchor=(0.5, -0.14), frameon=False)
+    from matplotlib.lines import Line2D
+
+    key = [Line2D([], [], color="0.2", lw=2.5, label="article: h and a stored for every step"),
+           Line2D([], [], color="0.2", lw=1.5, ls="--", label="engine: everything numeric.bptt allocates"),
+           Line2D([], [], color="gold", mec="black", marker="*", ms=16, ls="none",
+                  label="the article's quoted figures")]
+    fig.legend(handles=key, loc="outside lower center", ncols=3, fontsize=LEGEND_PT, frameon=False)
+    fig.suptitle(f"Memory of one full-BPTT pass (D = {D}, V = {V}, {dtype})", fontsize=TITLE_PT)
     return fig
+
+
+# font sizes (points) of the multi-panel figures: readable when the PNG fills a slide
+TITLE_PT, LABEL_PT, TICK_PT, LEGEND_PT = 15, 13, 11, 11
+BYTE_UNITS = ((1e12, "TB"), (1e9, "GB"), (1e6, "MB"), (1e3, "kB"), (1.0, "B"))
+
+
+def format_byte_tick(value: float, _pos=None) -> str:
+    """A tick value in bytes as 100 kB, 1 MB, 2.5 GB (decimal units, as format_bytes)."""
+    if not value > 0:
+        return ""
+    scale, unit = next(((f, u) for f, u in BYTE_UNITS if value >= f), BYTE_UNITS[-1])
+    return f"{value / scale:.3g} {unit}"
+
+
+def byte_axis(axis) -> None:
+    """Label a log-scale byte axis in kB / MB / GB at each power of ten (minor ticks unlabelled)."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    axis.set_major_locator(LogLocator(base=10))
+    axis.set_major_formatter(FuncFormatter(format_byte_tick))
+    axis.set_minor_formatter(NullFormatter())
 
 
 def loss_figure(loss: np.ndarray, smooth: np.ndarray, *, vocab_size: int | None = None, title: str = "",

@@ -57,6 +57,12 @@ def graph_dot(u, *, show_params: bool = False) -> str:
     chain = " ".join(["h0"] + [n for t in range(1, T + 1) for n in (f"a{t}", f"h{t}")])
     lines.append(f"  {{ rank=same; {chain}; }}")
     lines.append(f"  {{ rank=same; {' '.join(f'x{t}' for t in range(1, T + 1))}; }}")
+    # the losses in time order, left to right: with --params the dashed parameter edges would
+    # otherwise let dot reorder L1 .. LT (a rank fixes the row, invisible edges the order)
+    losses = [f"L{t}" for t in u.loss_steps]
+    if len(losses) > 1:
+        lines.append(f"  {{ rank=same; {' '.join(losses)}; }}")
+        lines.append(f"  {' -> '.join(losses)} [style=invis];")
     label = {("x", "a"): "W_xh", ("h", "a"): "W_hh", ("a", "h"): u.activation, ("h", "o"): "W_hy"}
     for src, dst in u.edges:
         if src in PARAM_NAMES:
