@@ -16,6 +16,9 @@ import sympy as sp
 from .values import GRADIENTS, PARAMETERS, Value, check_digits
 from .notes import DERIV_NAME, article_notes
 
+# "the article" of every page and message, named once (README.md, docs/index.md)
+ARTICLE = '"Backpropagation Through Time", a chapter of the Language AI Handbook by Michael Brenndoerfer'
+
 # derive.example.worked.WorkedExample, taken by what it has, not imported: the example's display
 # methods import this module at the top of theirs, one way, without an import circle.
 WorkedExample = Any
@@ -179,9 +182,11 @@ def _sections(ex: WorkedExample, digits: int) -> list[tuple[str, list[tuple[str,
                        for n in article_notes(ex, d)])]
     return [
         (f"Backpropagation through time, exactly: scalar RNN, T = {ex.T}", [
-            ("p", "The article's \"A Worked Example\" with its canonical values (derive/example/worked_example.json); "
-                  "every value can be overridden, see bptt example --help." if ex.is_canonical else
-                  "The article's worked example with your values (the canonical ones: bptt example without flags)."),
+            ("p", f"The worked example of {ARTICLE}, with this toolkit's canonical values "
+                  "(derive/example/worked_example.json; why these: docs/worked-example.md); every value can be "
+                  "overridden, see bptt example --help." if ex.is_canonical else
+                  f"The worked example of {ARTICLE}, with your values (the canonical ones: bptt example "
+                  "without flags)."),
         ]),
         ("Setup", setup),
         (f"Forward pass (decimals to {d} significant digits)", forward),
