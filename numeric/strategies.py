@@ -98,6 +98,14 @@ def floats_array(shape: tuple[int, ...], scale: float, dtype=np.float64) -> st.S
     return base if np.dtype(dtype) == np.float64 else base.map(lambda a: a.astype(dtype))
 
 
+def _nonzero_array(shape: tuple[int, ...], scale: float, dtype=np.float64) -> st.SearchStrategy[np.ndarray]:
+    """Arrays whose every entry has magnitude in [scale / 10, scale] (a non-zero h0: shrinking
+    cannot reach the zero vector, which would leave the h0 terms of the recursion untested)."""
+    elements = st.one_of(st.floats(-scale, -scale / 10), st.floats(scale / 10, scale))
+    base = arrays(np.float64, shape, elements=elements)
+    return base if np.dtype(dtype) == np.float64 else base.map(lambda a: a.astype(dtype))
+
+
 @st.composite
 def params(draw, d: Dims, *, scale: float = 1.0, dtype=np.float64,
            w_hh_norm: float | None = None) -> Params:
@@ -164,7 +172,8 @@ def problems(*, dims_strategy: st.SearchStrategy[Dims] | None = None,
       "exploding", which also fix ρ = γ‖W_hh‖₂).
     rho: a float or strategy; W_hh is rescaled so that γ‖W_hh‖₂ = rho exactly.
     w_hh_norm: W_hh rescaled to this spectral norm (0 gives W_hh = 0).
-    truncation: draw a Truncation (else None). h0: True non-zero, False zero, None either.
+    truncation: draw a Truncation (else None). h0: True non-zero (every entry
+      of magnitude 0.1 to 1), False zero, None either.
     loss_weights: True draw (T,) or (T, B) weights in [0, 2], False None, None either.
     dtype: float64 or float32 (every float array). input_scale: xs entries in [-s, s].
     relu problems are rejected when some |a_t| < relu_margin (finite differences straddle the kink).
@@ -220,7 +229,7 @@ def _problems(draw, dims_strategy, scale, acts, loss_names, places, truncation, 
     xs = draw(floats_array(lead + (d.D,), input_scale, dtype))
     hb = (d.H,) if d.B is None else (d.B, d.H)
     want_h0 = draw(st.booleans()) if h0 is None else h0
-    h0_arr = draw(floats_array(hb, 1.0, dtype)) if want_h0 else None
+    h0_arr = draw(_nonzero_array(hb, 1.0, dtype)) if want_h0 else None
     loss = draw(st.sampled_from(loss_names))
     act = draw(st.sampled_from(acts))
     want_w = draw(st.booleans()) if loss_weights is None else loss_weights

@@ -9,7 +9,6 @@ stderr and exit with status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
 
@@ -60,8 +59,9 @@ def flag_message(message: str, flags: dict[str, str]) -> str:
 def main(argv: list[str] | None = None) -> int:
     # hypothesis (bptt check / verify) keeps a cache; put it in the user's cache directory, not
     # a .hypothesis/ folder in whatever directory the command was run from
-    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(cache, "bptt-toolkit", "hypothesis"))
+    from numeric.check.storage import cache_outside_cwd
+
+    cache_outside_cwd()
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if extra:                                   # name the subcommand whose flags were wrong

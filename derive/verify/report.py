@@ -32,7 +32,8 @@ def report_text(report) -> str:
     lines += [f"  {m}: {MEASURES[m]}" for m in used]
     lines.append("")
     verdict = "all passed" if not failed else f"{len(failed)} FAILED"
-    lines.append(f"{len(report.results)} properties, {verdict}, in {report.seconds:.1f} s")
+    n = len(report.results)
+    lines.append(f"{n} propert{'y' if n == 1 else 'ies'}, {verdict}, in {report.seconds:.1f} s")
     for r in failed:
         c = r.counterexample or {}
         lines += ["", f"counterexample for {r.name!r} (shrunk): error {c.get('error')} > tolerance "

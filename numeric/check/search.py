@@ -22,6 +22,7 @@ from .compare import Outcome, evaluate
 from ..problem import preactivation_margin
 from .problems import RELU_MARGIN, Case, make_case
 from .spec import SCALES, CheckSpec
+from .storage import cache_outside_cwd
 
 
 class _Failed(Exception):
@@ -76,6 +77,7 @@ def _cases(draw, spec: CheckSpec, dims_strategy) -> Case:
 
 def search(fn: Callable, spec: CheckSpec, progress: Callable[[int], None] | None = None) -> SearchResult:
     """Evaluate ``spec.examples`` drawn cases; on a failure, shrink it to a minimal case."""
+    cache_outside_cwd()
     outcomes: list[Outcome] = []
     state: dict = {"shrinking": False, "last_fail": None}
 

@@ -38,6 +38,10 @@ def load_target(target: str) -> tuple[Callable, str]:
     if not sep or not path_text or not func:
         raise TargetError(f"target must be path/to/file.py:function; got {target!r}.")
     path = Path(path_text)
+    if path.is_dir():
+        raise TargetError(f"{path_text} is a directory; the target is path/to/file.py:function.")
+    if path.exists() and not path.is_file():
+        raise TargetError(f"{path_text} is not a regular file (a device, FIFO or socket); give a .py file.")
     if not path.is_file():
         raise TargetError(f"{path_text}: no such file.")
     path = path.resolve()

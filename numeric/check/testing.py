@@ -37,5 +37,6 @@ def assert_bptt_correct(fn: Callable, **options: Any) -> CheckReport:
     __tracebackhide__ = True  # pytest: show the report, not this frame
     report = check_implementation(fn, **options)
     if not report.passed:
-        raise AssertionError("\n" + report.to_text())
+        # the first line is the verdict and the function (pytest's short summary shows it)
+        raise AssertionError(report.to_text())
     return report

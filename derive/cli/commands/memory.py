@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from ..values import add_flag
 
@@ -102,6 +103,17 @@ def _single(args, s) -> None:
         _print_checkpoint(ckd, s)
 
 
+def _measure_with_progress(measure_peak, s, i: int, n: int, model: str) -> int:
+    """measure_peak(s), announced on stderr first (a row takes up to ~10 s: the run is silent otherwise)."""
+    import time
+
+    print(f"measuring {i}/{n}: T={s.T}, B={s.B}, H={s.H} (engine model {model}) ...", end="", file=sys.stderr, flush=True)
+    t0 = time.perf_counter()
+    peak = measure_peak(s)
+    print(f" {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
+    return peak
+
+
 def _table(args) -> None:
     from numeric.analysis.memory import (ARTICLE_QUOTES, TABLE_CONFIGS, article_memory, engine_bound, engine_memory,
                                 format_bytes, measure_peak, sizes)
@@ -113,7 +125,7 @@ def _table(args) -> None:
         f32 = art.headline.values * 4
         measured = None
         if args.measure and eng.total <= args.measure_limit * 1e9:
-            measured = measure_peak(s)
+            measured = _measure_with_progress(measure_peak, s, len(rows) + 1, len(TABLE_CONFIGS), format_bytes(eng.total))
         rows.append({"T": T, "B": B, "H": H, "h_a_values": art.headline.values,
                      "h_a_bytes": art.headline.nbytes, "h_a_float32_bytes": f32, "article_total_bytes": art.total,
                      "engine_model_bytes": eng.total, "engine_bound_bytes": engine_bound(s),
