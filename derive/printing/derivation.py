@@ -24,6 +24,9 @@ import sympy as sp
 from ..symbols import GRADIENT_NAMES
 from .expressions import activation_line, deep, describe, entries, latex, parsable, pretty, text
 from .graph import GRAPH_EQUATIONS
+from .expressions import latex_symbol_names
+from .latex_layout import TEXT_WIDTH, aligned_rows, entry_rows, text_rows
+from .latex_width import tex_width
 
 # derive.gradients.Derivation, taken by what it has, not imported: printing depends on the names
 # (derive.symbols) only, so the core imports printing one way, without an import circle.
@@ -133,24 +136,32 @@ def derivation_pretty(d: Derivation, names=None, *, expanded: bool = False, cse:
 
 
 def derivation_latex(d: Derivation, names=None, *, expanded: bool = False, cse: bool = False) -> str:
+    """An ``aligned`` block whose lines fit a 345 pt text width (long sums break at + and -,
+    wide matrices are written entry by entry; derive.printing.latex_layout)."""
     names, u = _names(names), d.unrolled
-    rows = ["&\\text{BPTT: " + describe(u).replace("_", r"\_") + "}"]
-    rows += [f"{latex(e.symbol)} &= {latex(e.compact)}" for e in d.deltas]
+    rows: list[tuple] = []
+    for e in d.deltas:
+        pairs = list(zip(entries(e.symbol), entries(e.compact)))
+        if len(pairs) > 1 and tex_width(latex(e.compact)) > 0.7 * TEXT_WIDTH:
+            rows += [(latex(s), v) for (_, s), (_, v) in pairs]
+        else:
+            rows.append((latex(e.symbol), e.compact))
     reps, exp = _expanded(d, names, cse) if expanded else (None, {})
     for n in names:
         g = d.gradients[n]
         lhs = f"\\frac{{\\partial L}}{{\\partial {LATEX_NAME[n]}}}"
-        rows.append(f"{lhs} &= {GENERIC_LATEX[n]}")
+        rows.append((lhs, GENERIC_LATEX[n]))
         if g.matrix is not None:
-            rows.append(f"&= {latex(g.matrix)}")
-        rows.append(f"&= {latex(g.compact)}")
+            rows.append(("", g.matrix))
+        rows += entry_rows("", g.compact, latex, label=lhs)
         if expanded:
-            rows.append(f"&= {deep(latex, exp[n])}")
+            rows += entry_rows("", exp[n], latex, label=lhs)
         if d.truncation is not None:
-            rows.append(f"\\Delta{lhs} &= {latex(g.dropped)} \\quad\\text{{(dropped: full $-$ truncated)}}")
-    for s, v in reps or []:
-        rows.append(f"{latex(s)} &= {deep(latex, v)}")
-    return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
+            rows += entry_rows(f"\\Delta{lhs}", g.dropped, latex, r"\quad\text{(dropped: full $-$ truncated)}")
+    rows += [(latex(s), v) for s, v in reps or []]
+    lines = text_rows("BPTT: " + describe(u), TEXT_WIDTH - 60.0)
+    lines += deep(aligned_rows, rows, names=latex_symbol_names)
+    return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
 
 
 def derivation_json(d: Derivation, names=None, *, expanded: bool = False, cse: bool = False) -> dict:

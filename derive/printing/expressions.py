@@ -83,12 +83,19 @@ def parsable(e: Any) -> str:
     return sp.sstr(e, order="none")
 
 
-def latex(e: Any) -> str:
+def latex_symbol_names(e: Any) -> dict:
+    """``symbol_names`` for the LaTeX printers: contract names and matrix-notation symbols."""
     names = latex_names(e)
     if isinstance(e, sp.Basic):
         for s in e.atoms(sp.MatrixSymbol):
             names[s] = matrix_symbol_latex(str(s.name))
-    return sp.latex(e, symbol_names=names)
+    return names
+
+
+def latex(e: Any) -> str:
+    """LaTeX in the project's notation (\\odot, ^{\\top}; derive.printing.latex_layout)."""
+    from .latex_layout import BPTTLatexPrinter
+    return BPTTLatexPrinter({"symbol_names": latex_symbol_names(e)}).doprint(e)
 
 
 def pretty(e: Any) -> str:

@@ -6,6 +6,9 @@ import sympy as sp
 
 from ..symbols import PARAM_NAMES
 from .expressions import activation_line, describe, latex, parsable, pretty, text
+from .expressions import entries, latex_symbol_names
+from .latex_layout import TEXT_WIDTH, aligned_rows
+from .latex_width import tex_width
 
 GRAPH_EQUATIONS = "a_t = W_xh x_t + W_hh h_{t-1} + b_h,  h_t = f(a_t),  o_t = W_hy h_t + b_y,  L = Σ_t L_t"
 
@@ -28,8 +31,16 @@ def graph_pretty(u) -> str:
 
 
 def graph_latex(u) -> str:
-    rows = [f"{latex(s)} &= {latex(rhs)}" for s, rhs in u.definitions.items()]
-    return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
+    """An ``aligned`` block, one node a line (a wide vector entry by entry; latex_layout)."""
+    rows: list[tuple] = []
+    for s, rhs in u.definitions.items():
+        pairs = list(zip(entries(s), entries(rhs)))
+        if len(pairs) > 1 and tex_width(latex(rhs)) > 0.7 * TEXT_WIDTH:
+            rows += [(latex(si), v) for (_, si), (_, v) in pairs]
+        else:
+            rows.append((latex(s), rhs))
+    lines = aligned_rows(rows, names=latex_symbol_names)
+    return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
 
 
 def graph_json(u) -> dict:

@@ -8,6 +8,8 @@ import sympy as sp
 
 from ..symbols import latex_names
 from .expressions import activation_line, deep, describe, entries, latex, parsable, pretty, text
+from .expressions import latex_symbol_names
+from .latex_layout import BPTTLatexPrinter, aligned_rows, entry_rows
 
 def jacobian_text(J, *, bound: bool = False, expanded: bool = False) -> str:
     u = J.unrolled
@@ -38,22 +40,25 @@ def jacobian_pretty(J, *, bound: bool = False, expanded: bool = False) -> str:
 
 
 def jacobian_latex(J, *, bound: bool = False, expanded: bool = False) -> str:
+    """An ``aligned`` block whose lines fit a 345 pt text width (a long product breaks between
+    its factors, a wide matrix is written entry by entry; derive.printing.latex_layout)."""
     lhs = f"\\frac{{\\partial h_{{{J.t}}}}}{{\\partial h_{{{J.k}}}}}"
-    rows = [f"{lhs} &= {latex(J.matrix)}", f"&= {latex(J.product)}"]
+    rows: list[tuple] = [(lhs, J.matrix)] + entry_rows("", J.product, latex, label=lhs)
     if expanded:
-        rows.append(f"&= {deep(latex, J.expanded())}")
+        rows += entry_rows("", deep(J.expanded), latex, label=lhs)
     if bound:
-        rows.append(f"\\left\\|{lhs}\\right\\| &\\le {_latex_bound(J, J.bound)}")
-        rows.append(f"\\left\\|\\frac{{\\partial L_{{{J.t}}}}}{{\\partial h_{{{J.k}}}}}\\right\\| "
-                    f"&\\le {_latex_bound(J, J.loss_bound)}")
-    return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
+        rows.append((f"\\left\\|{lhs}\\right\\| &\\le", _latex_bound(J, J.bound)))
+        rows.append((f"\\left\\|\\frac{{\\partial L_{{{J.t}}}}}{{\\partial h_{{{J.k}}}}}\\right\\| &\\le",
+                     _latex_bound(J, J.loss_bound)))
+    lines = deep(aligned_rows, rows, names=latex_symbol_names)
+    return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
 
 
 def _latex_bound(J, e) -> str:
     names = {sp.Symbol("norm_W_hh"): r"\left\|W_{hh}\right\|", sp.Symbol("norm_W_hhT"): r"\left\|W_{hh}^{\top}\right\|",
              sp.Symbol("norm_dL_dh"): f"\\left\\|\\frac{{\\partial L_{{{J.t}}}}}{{\\partial h_{{{J.t}}}}}\\right\\|"}
     names.update(latex_names(e))
-    return sp.latex(e, symbol_names=names)
+    return BPTTLatexPrinter({"symbol_names": names}).doprint(e)
 
 
 def jacobian_json(J, *, bound: bool = False, expanded: bool = False) -> dict:
