@@ -174,7 +174,7 @@ def test_step_jacobian_equals_sympy_jacobian_of_the_step(cell):
     prev = [s for st in g.cell.states for s in g.mat(st, 1)]
     now = sp.Matrix([s for st in g.cell.states for s in g.mat(st, 2)])
     # express step 2 in the states at step 1: substitute only step 2's definitions, in order
-    step2 = {s for n in (*g.cell.nodes, *g.cell.states) for s in g.mat(n, 2)}
+    step2 = g.step_symbols(2)
     sub: dict = {}
     for sym, rhs in g.definitions.items():
         if sym in step2:

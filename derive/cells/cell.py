@@ -31,7 +31,7 @@ from .expr import CHOSEN, Act, Add, Const, Expr, Had, MatVec, Ref, Scale, Sub, c
 
 DIMS = ("H", "D", "V")
 _NAME = re.compile(r"^[A-Za-z](?:[A-Za-z_]*[A-Za-z])?$")
-RESERVED = ("x", "y", "L", "w", "delta", "cse")   # the graph's own names and prefixes
+RESERVED = ("x", "y", "L", "w", "delta", "cse", "pre_")   # the graph's own names and prefixes
 
 
 class CellError(ValueError):
@@ -204,7 +204,7 @@ def check_name(cell: str, name: str, what: str) -> None:
         raise CellError(f"cell {cell!r}: {what} name {name!r} must be letters with inner underscores "
                         "(no digits: time and entry indices are appended).")
     if name in RESERVED[:4] or name.startswith(RESERVED[4:]):
-        raise CellError(f"cell {cell!r}: {what} name {name!r} is reserved (x, y, L, w, delta..., cse...).")
+        raise CellError(f"cell {cell!r}: {what} name {name!r} is reserved (x, y, L, w, delta..., cse..., pre_...).")
     for probe in (name, f"{name}1"):
         if sp.sympify(probe) != sp.Symbol(probe):
             raise CellError(f"cell {cell!r}: {what} name {name!r} does not read back with sympy.sympify "

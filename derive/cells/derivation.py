@@ -32,7 +32,7 @@ from ..gradients import Window, windows
 from ..graph import loss_grad
 from ..linalg import add, scale
 from .expr import Act, Ref
-from .graph import CellGraph, Matrix, symbols_of
+from .graph import CellGraph, Matrix, pre_activation, symbols_of
 from .vjp import ENTRIES, backprop, forward
 
 
@@ -40,11 +40,6 @@ def adjoint_name(target: str, t: int, tau: int | None = None) -> str:
     """``delta{t}`` for h (the contract's δ_t), ``delta_<target>{t}`` otherwise; ``_tau{τ}`` if truncated."""
     base = "delta" if target == "h" else f"delta_{target}"
     return f"{base}{t}" + ("" if tau is None else f"_tau{tau}")
-
-
-def pre_activation(eq) -> bool:
-    """Whether the symbol of ``eq`` is the adjoint of a pre-activation (E = f(e), e not a name)."""
-    return eq.kind == "node" and isinstance(eq.expr, Act) and not isinstance(eq.expr.a, Ref)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ L_t = loss(o_t, y_t) from the rules table; L = Σ_t L_t. Every node is a symbol 
 definition in terms of its parents (linear in T); ``expanded_loss()`` substitutes them all.
 
 Names (docs/symbols.md, "Cells"): a node or state ``n`` at step t is ``n{t}`` (scalar case) or
-``n{t}_{i}`` (vector sizes): ``i2``, ``og3_1``, ``c0`` (the initial state c_0). Parameters keep
+``n{t}_{i}`` (vector sizes): ``i2``, ``og3_1``, ``c0`` (the initial state c_0); a gate's
+pre-activation is the node ``pre_n{t}`` (``pre_i2`` = W_xi x_2 + W_hi h_1 + b_i). Parameters keep
 their names (``W_xi``, ``b_hn_0``, ``W_hf_0_1``); inputs ``x{t}``, targets ``y{t}``, losses ``L{t}``.
 """
 
@@ -25,6 +26,12 @@ from ..symbols import entry_name
 from .cell import Cell
 from .expr import Ref
 from .vjp import ENTRIES, forward
+
+
+def pre_activation(eq) -> bool:
+    """Whether ``eq`` is a gate n = f(e) with e not a bare name (its δ is the pre-activation's)."""
+    from .expr import Act
+    return eq.kind == "node" and isinstance(eq.expr, Act) and not isinstance(eq.expr.a, Ref)
 
 Matrix = sp.ImmutableMatrix
 
@@ -92,8 +99,7 @@ class CellGraph:
             self._node("x", t, self.input_size)
             get = self.lookup(t)
             for eq in cell.equations:
-                value = forward(eq.expr, ENTRIES, get, self.activation, {})
-                defs.update(zip(self._node(eq.target, t, value.shape[0]), value))
+                self._define(eq, t, get)
                 self.edges += [(_edge_name(r, t), f"{eq.target}{t}") for r in _unique_refs(eq)]
             if t not in self.L:
                 continue
@@ -109,6 +115,25 @@ class CellGraph:
                            (f"L{t}", "L")]
         defs[self.total_loss] = sp.Add(*self.L.values())
 
+    def _define(self, eq, t: int, get) -> None:
+        """n_t's definition; a gate n = f(e) gets a pre-activation node ``pre_n{t}`` = e first.
+
+        Why: SymPy evaluates f of a long sum slowly (sigmoid's exp(-e) asks assumptions of every
+        term, ~30 ms a gate at each step); f of one symbol is immediate, so the graph stays
+        linear in T with a small constant. The expanded loss is the same expression.
+        """
+        memo: dict = {}
+        if pre_activation(eq):
+            pre = forward(eq.expr.a, ENTRIES, get, self.activation, memo)
+            sym = self._node(f"pre_{eq.target}", t, pre.shape[0])
+            self.definitions.update(zip(sym, pre))
+            memo[id(eq.expr.a)] = sym
+            with sp.evaluate(False):     # f(one symbol): nothing to simplify, skip the assumptions
+                value = forward(eq.expr, ENTRIES, get, self.activation, memo)
+        else:
+            value = forward(eq.expr, ENTRIES, get, self.activation, memo)
+        self.definitions.update(zip(self._node(eq.target, t, value.shape[0]), value))
+
     def step_weight(self, t: int) -> sp.Expr:
         """The factor on the rules-table loss of step t: w_t (weighted) x loss_scale."""
         return self.weights.get(t, sp.Integer(1)) * self.loss_scale
@@ -121,6 +146,11 @@ class CellGraph:
             raise KeyError(f"the graph has no {base if t is None else f'{base}_{t}'} "
                            f"(T = {self.T}, loss steps {self.loss_steps})")
         return self._m[key]
+
+    def step_symbols(self, t: int) -> set:
+        """Every entry symbol the cell's equations define at step t (gates, pre-activations, states)."""
+        names = [n for eq in self.cell.equations for n in (f"pre_{eq.target}", eq.target)]
+        return {s for n in names if f"{n}{t}" in self._m for s in self._m[f"{n}{t}"]}
 
     def public(self, m: sp.MatrixBase) -> Any:
         """The user-facing form: the sole entry in the scalar case, else the Matrix."""

@@ -18,8 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from .derivation import pre_activation
-from .graph import CellGraph
+from .graph import CellGraph, pre_activation
 from .vjp import ENTRIES, backprop, forward
 
 Matrix = sp.ImmutableMatrix

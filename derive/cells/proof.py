@@ -70,8 +70,7 @@ def naive_truncated_gradients(d: CellDerivation, names=None) -> dict[str, Matrix
 def _window_definitions(g: CellGraph, start: int, tau: int):
     nodes = set()
     for t in range(start, tau + 1):
-        for eq in g.cell.equations:
-            nodes.update(g.mat(eq.target, t))
+        nodes.update(g.step_symbols(t))
         if t in g.L:
             if g.cell.readout:
                 nodes.update(g.mat("o", t))
