@@ -19,7 +19,7 @@ FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 def check_choice(name: str, value: Any, choices) -> str:
     """value must be one of the (string) choices."""
     if not isinstance(value, str) or value not in choices:
-        raise ValueError(f"{name}={value!r} is not known; choose one of {sorted(choices)}.")
+        raise ValueError(f"{name}={value!r} is not known; choose one of {', '.join(sorted(choices))}.")
     return value
 
 

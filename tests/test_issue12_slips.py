@@ -151,3 +151,14 @@ def test_memory_table_measure_reports_progress_on_stderr(capsys):
     assert main(["memory", "--table", "--measure", "--measure-limit", "0.001"]) == 0
     err = capsys.readouterr().err
     assert re.search(r"measuring 1/\d+: T=100, B=1, H=128 .* [\d.]+ s", err), err
+
+
+def test_gradcheck_lists_its_choices_as_words_not_a_python_list():
+    import pytest
+
+    import numeric
+
+    p = numeric.Params.init(2, 3, 2, seed=0)
+    with pytest.raises(ValueError) as e:
+        numeric.gradcheck(p, np.zeros((3, 2)), np.zeros(3, dtype=int), activation="soft")
+    assert str(e.value).endswith("choose one of identity, relu, sigmoid, tanh.") and "[" not in str(e.value)

@@ -141,7 +141,7 @@ def test_sizes_refuses_unknown_dtypes_instead_of_a_none_dtype(dtype):
 
 @pytest.mark.parametrize("optimizer", ["Adagrad", "adam", "", None])
 def test_article_memory_refuses_unknown_optimizers(optimizer):
-    with pytest.raises(ValueError, match=r"optimizer=.* is not known; choose one of \['adagrad', 'sgd'\]"):
+    with pytest.raises(ValueError, match=r"optimizer=.* is not known; choose one of adagrad, sgd\."):
         article_memory(sizes(10, 4), optimizer=optimizer)
 
 
