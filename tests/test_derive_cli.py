@@ -88,7 +88,7 @@ def test_derive_prints_every_format(capsys, fmt, needle):
 def test_jacobian_cli_prints_product_and_bound(capsys):
     code, out, _ = run(capsys, "jacobian", "--T", "4", "--t", "4", "--k", "1", "--bound")
     assert code == 0 and "∂h_4/∂h_1 = W_hh**3*(1 - h2**2)*(1 - h3**2)*(1 - h4**2)" in out
-    assert "(γ‖W_hh‖)^3 = Abs(W_hh)**3" in out
+    assert "(γ‖W_hh‖)^3 = |W_hh|**3" in out
     data = run_json(capsys, "jacobian", "--T", "3", "--t", "3", "--k", "0", "--hidden-size", "2", "--bound",
                     "--activation", "sigmoid")
     J = jacobian_product(unroll(3, hidden_size=2, activation="sigmoid"), 3, 0)

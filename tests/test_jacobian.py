@@ -88,7 +88,7 @@ def test_jacobian_prints_with_bound_and_as_json():
     J = jacobian_product(unroll(4, hidden_size=2), 3, 1)
     out = jacobian_text(J, bound=True)
     assert "diag(f'(a_3)) W_hh · diag(f'(a_2)) W_hh   (latest step on the left)" in out
-    assert "‖∂h_3/∂h_1‖ <= (γ‖W_hh‖)^2 = norm_W_hh**2" in out
+    assert "‖∂h_3/∂h_1‖ <= (γ‖W_hh‖)^2 = ‖W_hh‖**2" in out
     data = jacobian_json(J, bound=True)
     assert sp.sympify(data["product"]) == J.product and data["bound"]["norm"] == "spectral"
     assert J._repr_latex_().startswith("$$") and "\\operatorname{diag}" in J._repr_latex_()

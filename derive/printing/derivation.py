@@ -17,14 +17,17 @@ is the matrix notation, for reading only.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import sympy as sp
 
 from ..symbols import GRADIENT_NAMES
-from .expressions import activation_line, deep, describe, entries, latex, parsable, pretty, text
+from .expressions import (activation_line, deep, describe, entries, latex, latex_symbol_names, parsable,
+                          text, unicode_text)
+from .expressions import pretty as _pretty
+from .unicode import letter_subscripts
 from .graph import GRAPH_EQUATIONS
-from .expressions import latex_symbol_names
 from .latex_layout import TEXT_WIDTH, aligned_rows, entry_rows, text_rows
 from .latex_width import tex_width
 
@@ -85,39 +88,53 @@ def _paths_line(d: Derivation, name: str) -> str:
     return f"    surviving paths: {fmt(True)}\n    dropped paths:   {fmt(False)}"
 
 
-def derivation_text(d: Derivation, names=None, *, expanded: bool = False, cse: bool = False) -> str:
+def derivation_text(d: Derivation, names=None, *, expanded: bool = False, cse: bool = False,
+                    unicode: bool = False) -> str:
+    """Plain text, or with ``unicode`` the same lines in Unicode names (h₁², δ₂; ``--format unicode``)."""
     names, u = _names(names), d.unrolled
+    letters = letter_subscripts(*(e.compact for e in d.deltas))
+
+    def show(e):
+        return unicode_text(e, letters=letters) if unicode else text(e)
+
     lines = [f"BPTT derivation: {describe(u)}", f"  {GRAPH_EQUATIONS}", f"  {activation_line(u.activation)}", ""]
     if d.truncation is not None:
         lines += _truncation_lines(d) + [""]
     lines += [f"δ recursion (docs/derivation.md (2)-(3)): {DELTA_TEXT}"]
     for e in d.deltas:
-        lines += [f"  {text(s)} = {text(v)}" for (_, s), (_, v) in zip(entries(e.symbol), entries(e.compact))]
+        lines += [f"  {show(s)} = {show(v)}" for (_, s), (_, v) in zip(entries(e.symbol), entries(e.compact))]
     lines += ["", "Gradients (compact form: one term per step; docs/derivation.md (4)-(8)):"]
     reps, exp = _expanded(d, names, cse) if expanded else (None, {})
     for n in names:
         g = d.gradients[n]
         lines.append(f"  ∂L/∂{n} = {GENERIC_TEXT[n]}")
         if g.matrix is not None:
-            lines.append(f"    matrix notation: {text(g.matrix)}")
+            lines.append(f"    matrix notation: {show(g.matrix)}")
         if u.scalar:
-            terms = [f"{text(c.value)}    ({_term_label(c.t, c.tau, n)})" for c in g.contributions] or ["0"]
+            terms = [f"{show(c.value)}    ({_term_label(c.t, c.tau, n)})" for c in g.contributions] or ["0"]
             lines.append("    = " + "\n    + ".join(terms))
         else:
-            lines += [f"    {idx} = {text(v)}" for idx, v in entries(g.compact)]
+            lines += [f"    {idx} = {show(v)}" for idx, v in entries(g.compact)]
         if expanded:
-            lines += [f"    expanded{idx} = {deep(text, v)}" for idx, v in entries(exp[n])]
+            lines += [f"    expanded{idx} = {deep(show, v)}" for idx, v in entries(exp[n])]
         if d.truncation is not None:
-            lines += [f"    dropped (full - truncated){idx} = {text(v)}" for idx, v in entries(g.dropped)]
+            lines += [f"    dropped (full - truncated){idx} = {show(v)}" for idx, v in entries(g.dropped)]
             lines.append(_paths_line(d, n))
     if reps:
         lines += ["", "Common subexpressions of the expanded forms:"]
-        lines += [f"  {text(s)} = {deep(text, v)}" for s, v in reps]
+        lines += [f"  {show(s)} = {deep(show, v)}" for s, v in reps]
     return "\n".join(lines)
+
+
+def derivation_unicode(d: Derivation, names=None, *, expanded: bool = False, cse: bool = False) -> str:
+    """``bptt derive --format unicode``: the text lines with h₁², δ₂, ∂."""
+    return derivation_text(d, names, expanded=expanded, cse=cse, unicode=True)
 
 
 def derivation_pretty(d: Derivation, names=None, *, expanded: bool = False, cse: bool = False) -> str:
     names, u = _names(names), d.unrolled
+    letters = letter_subscripts(*(e.compact for e in d.deltas))
+    pretty = functools.partial(_pretty, letters=letters)             # one subscript rule per output
     blocks = [f"BPTT derivation: {describe(u)}"]
     blocks += [pretty(sp.Eq(e.symbol, e.compact, evaluate=False)) for e in d.deltas]
     reps, exp = _expanded(d, names, cse) if expanded else (None, {})

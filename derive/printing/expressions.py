@@ -21,9 +21,36 @@ from sympy.printing.str import StrPrinter
 from numeric.rules import ACTIVATIONS
 
 from ..symbols import latex_names, matrix_symbol_latex
+from . import unicode as _unicode
+from .unicode import indicator, natural_order, superscript, unicode_name
 
 
 class _TextPrinter(StrPrinter):
+    """str form for reading: |x| for Abs, [cond] for an indicator Piecewise((1, cond), (0, True)),
+    ⊙ and ᵀ in matrix notation; ``back`` maps the padded names of ``natural_order`` to the real ones,
+    ``names`` shows some symbols by another name (the bound's ``norm_dL_dh`` as ‖∂L_t/∂h_t‖)."""
+
+    def __init__(self, settings=None, *, back: dict[str, str] | None = None,
+                 names: dict[str, str] | None = None) -> None:
+        super().__init__(settings)
+        self._back, self._names = back or {}, names or {}
+
+    def _name(self, e) -> str:
+        return self._back.get(str(e.name), str(e.name))
+
+    def _print_Symbol(self, e) -> str:
+        name = self._name(e)
+        return self._names.get(name, name)
+
+    _print_MatrixSymbol = _print_Symbol
+
+    def _print_Abs(self, e) -> str:
+        return "|" + self._print(e.args[0]) + "|"
+
+    def _print_Piecewise(self, e) -> str:
+        cond = indicator(e)
+        return self._print_Function(e) if cond is None else "[" + self._print(cond) + "]"
+
     def _print_HadamardProduct(self, e) -> str:
         return " ⊙ ".join(self.parenthesize(a, PRECEDENCE["Mul"]) for a in e.args)
 
@@ -68,8 +95,42 @@ def deep(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     return out["value"]
 
 
-def text(e: Any) -> str:
-    return _TextPrinter().doprint(e) if isinstance(e, sp.Basic) else str(e)
+class _UnicodePrinter(_TextPrinter):
+    """The one-line text form in Unicode: h₁², δ₂, · for products, |Wₕₕ|³ (``--format unicode``)."""
+
+    def __init__(self, *, back=None, letters: bool = True, names: dict[str, str] | None = None) -> None:
+        super().__init__(back=back, names=names)
+        self._letters = letters
+
+    def _print_Symbol(self, e) -> str:
+        name = self._name(e)
+        return self._names.get(name) or unicode_name(name, letters=self._letters)
+
+    _print_MatrixSymbol = _print_Symbol
+
+    def _print_Pow(self, e, rational=False) -> str:
+        if e.exp.is_Integer and e.exp > 1:
+            return self.parenthesize(e.base, PRECEDENCE["Pow"], strict=False) + superscript(str(e.exp))
+        return super()._print_Pow(e, rational).replace("**", "^")
+
+    def doprint(self, e) -> str:
+        return super().doprint(e).replace("*", "·")
+
+
+def text(e: Any, *, names: dict[str, str] | None = None) -> str:
+    """The plain text form (ASCII names, ``**``): |x|, [cond], time indices in numeric order."""
+    if not isinstance(e, sp.Basic):
+        return str(e)
+    padded, back = natural_order(e)
+    return _TextPrinter(back=back, names=names).doprint(padded)
+
+
+def unicode_text(e: Any, *, letters: bool = True, names: dict[str, str] | None = None) -> str:
+    """The text form in Unicode names (docs/symbols.md): ``W_hh**3*(1 - h3**2)`` -> ``Wₕₕ³·(1 - h₃²)``."""
+    if not isinstance(e, sp.Basic):
+        return str(e)
+    padded, back = natural_order(e)
+    return _UnicodePrinter(back=back, letters=letters, names=names).doprint(padded)
 
 
 def parsable(e: Any) -> str:
@@ -98,8 +159,9 @@ def latex(e: Any) -> str:
     return BPTTLatexPrinter({"symbol_names": latex_symbol_names(e)}).doprint(e)
 
 
-def pretty(e: Any) -> str:
-    return sp.pretty(e, use_unicode=True)
+def pretty(e: Any, *, letters: bool = True, names: dict[str, str] | None = None) -> str:
+    """2-D Unicode form; ``letters``: subscript letter indices (Wₕₕ), see ``unicode.letter_subscripts``."""
+    return _unicode.pretty(e, letters=letters, names=names)
 
 
 def entries(v: Any) -> list[tuple[str, Any]]:

@@ -5,17 +5,21 @@ from __future__ import annotations
 import sympy as sp
 
 from ..symbols import PARAM_NAMES
-from .expressions import activation_line, describe, latex, parsable, pretty, text
-from .expressions import entries, latex_symbol_names
+from .expressions import (activation_line, describe, entries, latex, latex_symbol_names, parsable, pretty,
+                          text, unicode_text)
 from .latex_layout import TEXT_WIDTH, aligned_rows
 from .latex_width import tex_width
+from .unicode import letter_subscripts
 
 GRAPH_EQUATIONS = "a_t = W_xh x_t + W_hh h_{t-1} + b_h,  h_t = f(a_t),  o_t = W_hy h_t + b_y,  L = Σ_t L_t"
 
 
-def graph_text(u) -> str:
+def graph_text(u, *, unicode: bool = False) -> str:
+    """Plain text, or with ``unicode`` the node equations in Unicode names (a₁, h₁; ``--format unicode``)."""
+    letters = letter_subscripts(*u.definitions.values())
+    show = (lambda e: unicode_text(e, letters=letters)) if unicode else text
     lines = [f"Unrolled RNN: {describe(u)}", f"  {GRAPH_EQUATIONS}", f"  {activation_line(u.activation)}", ""]
-    lines += [f"  {s} = {text(rhs)}" for s, rhs in u.definitions.items()]
+    lines += [f"  {show(s)} = {show(rhs)}" for s, rhs in u.definitions.items()]
     parents: dict[str, list[str]] = {}
     for src, dst in u.edges:
         parents.setdefault(dst, []).append(src)
@@ -24,9 +28,15 @@ def graph_text(u) -> str:
     return "\n".join(lines)
 
 
+def graph_unicode(u) -> str:
+    """``bptt graph --format unicode``."""
+    return graph_text(u, unicode=True)
+
+
 def graph_pretty(u) -> str:
+    letters = letter_subscripts(*u.definitions.values())
     blocks = [f"Unrolled RNN: {describe(u)}"]
-    blocks += [pretty(sp.Eq(s, rhs, evaluate=False)) for s, rhs in u.definitions.items()]
+    blocks += [pretty(sp.Eq(s, rhs, evaluate=False), letters=letters) for s, rhs in u.definitions.items()]
     return "\n\n".join(blocks)
 
 
