@@ -7,6 +7,7 @@ import argparse
 from numeric.params import GRADIENT_NAMES
 
 from ..values import braces, choice
+from ._numbers import add_values_argument
 from ._symbolic import add_model_arguments, emit, unroll_from
 
 HELP = "derive BPTT in SymPy: the δ recursion and every gradient, compact, expanded or truncated"
@@ -20,7 +21,7 @@ DESCRIPTION = (
     "sympy.sympify in the names of docs/symbols.md. Example: bptt derive --T 3 --wrt W_hh."
 )
 GRADIENTS = GRADIENT_NAMES
-FORMATS = ("text", "pretty", "latex", "json")
+FORMATS = ("text", "pretty", "latex", "json", "unicode")
 # the library's parameter names in its messages -> this command's flags (derive/cli/app.py)
 PARAM_FLAGS = {"truncation": "--truncation"}
 
@@ -38,7 +39,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--cse", action="store_true", help="print the expanded form with common subexpressions")
     g.add_argument("--truncation", metavar="K1,K2",
                    help="truncated BPTT: update every k1 steps, back through k2 (k alone: k1 = k2)")
-    p.add_argument("--format", default="text", metavar=braces(FORMATS), help="output format (default text)")
+    add_values_argument(g)
+    p.add_argument("--format", default="text", metavar=braces(FORMATS),
+                   help="output format (default text; unicode: the text with h₁², δ₂, ∂)")
 
 
 def wrt_names(text: str) -> list[str]:
@@ -70,13 +73,18 @@ def run(args: argparse.Namespace) -> int:
     from derive.cli.values import UsageError
     from derive.gradients import derive_bptt
     from derive.printing.derivation import (derivation_json, derivation_latex, derivation_pretty,
-                                            derivation_text)
+                                            derivation_text, derivation_unicode)
     from numeric.truncation import Truncation
 
     fmt = choice("--format", args.format, FORMATS)
+    if args.values is not None:
+        from ._numbers import check_format
+        check_format(fmt)
     if args.cse and not args.expanded:
         raise UsageError("--cse prints the expanded form; add --expanded")
     truncation = None if args.truncation is None else Truncation.parse(args.truncation)
+    if args.cell != "elman" and (fmt == "unicode" or args.values is not None):
+        raise UsageError(f"--format unicode and --values are for --cell elman; got --cell {args.cell}.")
     if args.cell != "elman":                      # elman: today's code path, unchanged
         from derive.cells.cli import derive_printed
         return emit(derive_printed(args, fmt, args.wrt, truncation))
@@ -85,5 +93,9 @@ def run(args: argparse.Namespace) -> int:
     what = "the expanded derivation" if args.expanded else "the derivation"
     d = derive_bptt(unroll_from(args, nbytes=size, what=what), truncation=truncation)
     printer = {"text": derivation_text, "pretty": derivation_pretty, "latex": derivation_latex,
-               "json": derivation_json}[fmt]
-    return emit(printer(d, names, expanded=args.expanded, cse=args.cse))
+               "json": derivation_json, "unicode": derivation_unicode}[fmt]
+    out = printer(d, names, expanded=args.expanded, cse=args.cse)
+    if args.values is not None:
+        from ._numbers import attach, derivation_rows
+        out = attach(out, *derivation_rows(d, names, args.values), unicode=fmt == "unicode")
+    return emit(out)

@@ -14,7 +14,7 @@ DESCRIPTION = (
     "Graphviz source of the article's unrolled picture (bptt graph --T 4 --format dot | dot -Tsvg "
     "> unrolled.svg); --params draws the shared weights as nodes too."
 )
-FORMATS = ("text", "pretty", "latex", "json", "dot")
+FORMATS = ("text", "pretty", "latex", "json", "dot", "unicode")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -24,7 +24,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from derive.printing.graph import graph_json, graph_latex, graph_pretty, graph_text
+    from derive.printing.graph import graph_json, graph_latex, graph_pretty, graph_text, graph_unicode
 
     fmt = choice("--format", args.format, FORMATS)
     if args.params and fmt != "dot":
@@ -34,4 +34,5 @@ def run(args: argparse.Namespace) -> int:
     u = unroll_from(args, nbytes=lambda T, H, D, V: T * (220.0 + 20.0 * H * (H + D + V)), what="the graph")
     if fmt == "dot":
         return emit(u.to_dot(show_params=args.params))
-    return emit({"text": graph_text, "pretty": graph_pretty, "latex": graph_latex, "json": graph_json}[fmt](u))
+    return emit({"text": graph_text, "pretty": graph_pretty, "latex": graph_latex, "json": graph_json,
+                 "unicode": graph_unicode}[fmt](u))

@@ -7,6 +7,7 @@ import argparse
 from numeric.rules import NORMS
 
 from ..values import add_flag, braces, choice, integer
+from ._numbers import add_values_argument
 from ._symbolic import add_model_arguments, emit, unroll_from
 
 HELP = "the Jacobian product ∂h_t/∂h_k = diag(f'(a_t)) W_hh ⋯ diag(f'(a_{k+1})) W_hh, and its bound"
@@ -17,7 +18,7 @@ DESCRIPTION = (
     "tanh, relu, identity; 1/4 for sigmoid), and ‖∂L_t/∂h_k‖ <= ‖∂L_t/∂h_t‖ (γ‖W_hhᵀ‖)^(t−k). "
     "Example: bptt jacobian --T 5 --step 5 --k 1 --bound."
 )
-FORMATS = ("text", "pretty", "latex", "json")
+FORMATS = ("text", "pretty", "latex", "json", "unicode")
 
 
 # --expanded with vector states: each entry is a sum over ~H^(t-k) paths; beyond this many the
@@ -36,7 +37,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="induced norm of the bound: 2 (spectral, default), 1 or inf")
     g.add_argument("--expanded", action="store_true",
                    help=f"also in parameters and inputs only (vector states: while H^(t-k) <= {EXPANDED_LIMIT})")
-    p.add_argument("--format", default="text", metavar=braces(FORMATS), help="output format (default text)")
+    add_values_argument(g)
+    p.add_argument("--format", default="text", metavar=braces(FORMATS),
+                   help="output format (default text; unicode: the text with h₁², Wₕₕ, ∂h₅/∂h₂)")
 
 
 def printed_size(H: int, gap: int) -> float:
@@ -48,12 +51,16 @@ def printed_size(H: int, gap: int) -> float:
 def run(args: argparse.Namespace) -> int:
     from derive.cli.values import UsageError
     from derive.jacobian import jacobian_product
-    from derive.printing.jacobian import jacobian_json, jacobian_latex, jacobian_pretty, jacobian_text
+    from derive.printing.jacobian import (jacobian_json, jacobian_latex, jacobian_pretty, jacobian_text,
+                                          jacobian_unicode)
 
     from ._limits import FORCE
     from ._symbolic import model_sizes
 
     fmt = choice("--format", args.format, FORMATS)
+    if args.values is not None:
+        from ._numbers import check_format
+        check_format(fmt)
     T, H = model_sizes(args)[:2]
     t = T if args.t is None else integer("--step", args.t)
     k = integer("--k", args.k, minimum=0)
@@ -66,5 +73,9 @@ def run(args: argparse.Namespace) -> int:
     u = unroll_from(args, loss=False, nbytes=lambda *_: printed_size(H, t - k), what=f"∂h_{t}/∂h_{k}")
     J = jacobian_product(u, t, k, norm=choice("--norm", args.norm, tuple(NORMS)))
     printer = {"text": jacobian_text, "pretty": jacobian_pretty, "latex": jacobian_latex,
-               "json": jacobian_json}[fmt]
-    return emit(printer(J, bound=args.bound, expanded=args.expanded))
+               "json": jacobian_json, "unicode": jacobian_unicode}[fmt]
+    out = printer(J, bound=args.bound, expanded=args.expanded)
+    if args.values is not None:
+        from ._numbers import attach, jacobian_rows
+        out = attach(out, *jacobian_rows(u, J, args.values), unicode=fmt == "unicode")
+    return emit(out)
