@@ -15,7 +15,7 @@ from __future__ import annotations
 from .builtin import CELLS
 from .cell import Cell, CellBuilder, CellError, Equation
 from .derivation import Adjoint, CellDerivation, derive_cell
-from .expr import act, identity, relu, sigmoid, tanh
+from .expr import FUNCTIONS, act, identity, relu, sigmoid, tanh  # noqa: F401
 from .graph import CellGraph, unroll_cell
 from .load import load_cell, resolve_cell
 
@@ -27,5 +27,5 @@ def prove(cell, **kwargs):
 
 
 __all__ = ["CELLS", "Cell", "CellBuilder", "CellError", "Equation", "Adjoint", "CellDerivation",
-           "CellGraph", "derive_cell", "unroll_cell", "load_cell", "resolve_cell", "prove",
-           "act", "identity", "relu", "sigmoid", "tanh"]
+           "CellGraph", "derive_cell", "unroll_cell", "load_cell", "resolve_cell", "prove", "act",
+           *FUNCTIONS]    # tanh, sigmoid, relu, identity: the rules table's activations

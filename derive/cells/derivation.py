@@ -220,11 +220,8 @@ class CellDerivation:
         return name
 
     def __repr__(self) -> str:
+        # no __str__: the formats live in derive/cells/printing.py, which imports this module
         return f"CellDerivation({self.graph!r}, truncation={self.truncation})"
-
-    def __str__(self) -> str:
-        from .printing import derivation_text
-        return derivation_text(self)
 
 
 def derive_cell(graph: CellGraph, *, truncation: Truncation | int | str | None = None) -> CellDerivation:

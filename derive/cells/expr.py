@@ -155,7 +155,11 @@ def _activation(name: str):
     return apply
 
 
-tanh, sigmoid, relu, identity = (_activation(n) for n in ("tanh", "sigmoid", "relu", "identity"))
+FUNCTIONS = {name: _activation(name) for name in ACTIVATIONS}   # one per rules-table entry
+tanh = FUNCTIONS["tanh"]
+sigmoid = FUNCTIONS["sigmoid"]
+relu = FUNCTIONS["relu"]
+identity = FUNCTIONS["identity"]
 
 
 def act(e, name: str | None = None) -> Act:
