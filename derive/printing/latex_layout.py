@@ -207,11 +207,12 @@ def environment(aligned: str) -> str:
 
 
 def document(body: str, title: str = "") -> str:
-    """A complete article (amsmath, 10 pt, text width 345 pt) around LaTeX ``body``."""
-    head = ["\\documentclass{article}", "\\usepackage[T1]{fontenc}", "\\usepackage{amsmath}",
+    """A complete article (amsmath, 10 pt, text width 345 pt) around LaTeX ``body``, with an
+    optional first paragraph ``title`` (LaTeX text)."""
+    head = ["\\documentclass{article}", "\\usepackage{amsmath}",
             "\\allowdisplaybreaks", "\\begin{document}"]
     if title:
-        head.append("\\noindent " + title.replace("_", r"\_") + "\n")
+        head.append("\\noindent " + title + "\n")
     return "\n".join(head) + "\n" + body.rstrip("\n") + "\n\\end{document}\n"
 
 

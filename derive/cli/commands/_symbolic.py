@@ -70,3 +70,33 @@ def emit(out) -> int:
     import json
     print(json.dumps(out, indent=2, ensure_ascii=False) if isinstance(out, dict) else out)
     return 0
+
+
+def add_standalone_argument(p: argparse.ArgumentParser) -> None:
+    """--standalone: with --format latex, a complete document instead of a pasteable block."""
+    p.add_argument("--standalone", action="store_true",
+                   help="with --format latex: a complete LaTeX document (article, amsmath, 345 pt text "
+                        "width) that pdflatex compiles; without it, math to paste into an amsmath document")
+
+
+def check_standalone(args: argparse.Namespace, fmt: str) -> None:
+    """--standalone with a format other than latex: one line naming both flags (exit status 2)."""
+    if getattr(args, "standalone", False) and fmt != "latex":
+        raise ValueError(f"--standalone writes a LaTeX document; it applies only with --format latex "
+                         f"(got --format {fmt}): add --format latex or drop --standalone.")
+
+
+def latex_out(args: argparse.Namespace, fmt: str, out, *, about=None, what: str = ""):
+    """``out`` as printed: with --format latex an ``\\begin{aligned}`` block becomes an ``align*``
+    environment to paste into an amsmath document, and with --standalone a complete article
+    (titled ``what: describe(about)`` for an Unrolled graph ``about``); other formats unchanged."""
+    from derive.printing.latex_layout import document, environment
+
+    check_standalone(args, fmt)
+    if fmt != "latex":
+        return out
+    body = environment(out)
+    if not getattr(args, "standalone", False):
+        return body
+    from derive.printing.expressions import describe
+    return document(body, f"{what}: " + describe(about).replace("_", r"\_") if about is not None else "")

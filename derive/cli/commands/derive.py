@@ -9,6 +9,7 @@ from numeric.params import GRADIENT_NAMES
 from ..values import braces, choice
 from ._numbers import add_values_argument
 from ._symbolic import add_model_arguments, emit, unroll_from
+from ._symbolic import add_standalone_argument, check_standalone, latex_out
 
 HELP = "derive BPTT in SymPy: the δ recursion and every gradient, compact, expanded or truncated"
 DESCRIPTION = (
@@ -27,6 +28,7 @@ PARAM_FLAGS = {"truncation": "--truncation"}
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_standalone_argument(p)
     add_model_arguments(p)
     p.add_argument("--cell", default="elman", metavar="NAME|FILE.py:NAME",
                    help="the recurrent cell: elman (default), jordan, gru, lstm, or a Cell in a Python "
@@ -77,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
     from numeric.truncation import Truncation
 
     fmt = choice("--format", args.format, FORMATS)
+    check_standalone(args, fmt)
     if args.values is not None:
         from ._numbers import check_format
         check_format(fmt)
@@ -87,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--format unicode and --values are for --cell elman; got --cell {args.cell}.")
     if args.cell != "elman":                      # elman: today's code path, unchanged
         from derive.cells.cli import derive_printed
-        return emit(derive_printed(args, fmt, args.wrt, truncation))
+        return emit(latex_out(args, fmt, derive_printed(args, fmt, args.wrt, truncation)))
     names = wrt_names(args.wrt)
     size = lambda T, H, D, V: printed_size(T, H, names, args.expanded)  # noqa: E731
     what = "the expanded derivation" if args.expanded else "the derivation"
@@ -98,4 +101,4 @@ def run(args: argparse.Namespace) -> int:
     if args.values is not None:
         from ._numbers import attach, derivation_rows
         out = attach(out, *derivation_rows(d, names, args.values), unicode=fmt == "unicode")
-    return emit(out)
+    return emit(latex_out(args, fmt, out))

@@ -13,6 +13,7 @@ import re
 from numeric.rules import ACTIVATIONS, LOSS_AT, REAL_TARGET_LOSSES
 
 from ..values import choice, integer
+from ._symbolic import add_standalone_argument, check_standalone, latex_out
 
 HELP = "the article's worked example (scalar, T = 3), exactly: forward, backward, gradients"
 DESCRIPTION = (
@@ -59,6 +60,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from ._limits import add_force_argument
 
     add_force_argument(o)
+    add_standalone_argument(o)
 
 
 def json_size(T: int) -> float:
@@ -79,6 +81,7 @@ def run(args: argparse.Namespace) -> int:
     from ._limits import check_work, refuse_unused
 
     fmt = choice("--format", args.format, FORMATS)
+    check_standalone(args, fmt)
     if args.cell != "elman":                      # elman: today's code path, unchanged
         from derive.cells.cli import example_printed
         print(example_printed(args, fmt, NUMBER_FLAGS))
@@ -111,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
                              "too deep to print; use --format text, markdown or latex.") from None
         print(json.dumps(out, indent=2, ensure_ascii=False))
     elif fmt == "latex":
-        print(ex.to_latex(digits), end="")
+        print(latex_out(args, fmt, ex.to_latex(digits)), end="")
     elif fmt == "markdown":
         print(ex.to_markdown(digits), end="")
     else:

@@ -6,6 +6,7 @@ import argparse
 
 from ..values import braces, choice
 from ._symbolic import add_model_arguments, emit, unroll_from
+from ._symbolic import add_standalone_argument, check_standalone, latex_out
 
 HELP = "the unrolled computation graph: node equations (text, pretty, latex, json) or Graphviz DOT"
 DESCRIPTION = (
@@ -18,6 +19,7 @@ FORMATS = ("text", "pretty", "latex", "json", "dot", "unicode")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_standalone_argument(p)
     add_model_arguments(p)
     p.add_argument("--params", action="store_true", help="DOT: draw the shared parameters as nodes")
     p.add_argument("--format", default="text", metavar=braces(FORMATS), help="output format (default text)")
@@ -27,6 +29,7 @@ def run(args: argparse.Namespace) -> int:
     from derive.printing.graph import graph_json, graph_latex, graph_pretty, graph_text, graph_unicode
 
     fmt = choice("--format", args.format, FORMATS)
+    check_standalone(args, fmt)
     if args.params and fmt != "dot":
         raise ValueError(f"--params draws the parameters in the DOT picture; it applies only with "
                          f"--format dot (got --format {fmt}): add --format dot or drop --params.")
@@ -34,5 +37,6 @@ def run(args: argparse.Namespace) -> int:
     u = unroll_from(args, nbytes=lambda T, H, D, V: T * (220.0 + 20.0 * H * (H + D + V)), what="the graph")
     if fmt == "dot":
         return emit(u.to_dot(show_params=args.params))
-    return emit({"text": graph_text, "pretty": graph_pretty, "latex": graph_latex, "json": graph_json,
-                 "unicode": graph_unicode}[fmt](u))
+    out = {"text": graph_text, "pretty": graph_pretty, "latex": graph_latex, "json": graph_json,
+           "unicode": graph_unicode}[fmt](u)
+    return emit(latex_out(args, fmt, out, about=u, what="Unrolled RNN"))

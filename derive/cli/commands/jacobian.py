@@ -9,6 +9,7 @@ from numeric.rules import NORMS
 from ..values import add_flag, braces, choice, integer
 from ._numbers import add_values_argument
 from ._symbolic import add_model_arguments, emit, unroll_from
+from ._symbolic import add_standalone_argument, check_standalone, latex_out
 
 HELP = "the Jacobian product ∂h_t/∂h_k = diag(f'(a_t)) W_hh ⋯ diag(f'(a_{k+1})) W_hh, and its bound"
 DESCRIPTION = (
@@ -27,6 +28,7 @@ EXPANDED_LIMIT = 32
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_standalone_argument(p)
     add_model_arguments(p, loss=False)
     g = p.add_argument_group("product")
     add_flag(g, "--step", "--t", dest="t", default=None, metavar="t",
@@ -58,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
     from ._symbolic import model_sizes
 
     fmt = choice("--format", args.format, FORMATS)
+    check_standalone(args, fmt)
     if args.values is not None:
         from ._numbers import check_format
         check_format(fmt)
@@ -78,4 +81,5 @@ def run(args: argparse.Namespace) -> int:
     if args.values is not None:
         from ._numbers import attach, jacobian_rows
         out = attach(out, *jacobian_rows(u, J, args.values), unicode=fmt == "unicode")
-    return emit(out)
+    return emit(latex_out(args, fmt, out, about=u,
+                          what=rf"Jacobian product $\partial h_{{{t}}}/\partial h_{{{k}}}$"))
