@@ -85,7 +85,8 @@ def _gathered(items: list[str], sep: str = r",\quad ") -> str:
             lines.append(it)
     if len(lines) == 1:
         return lines[0]
-    return "\\begin{gathered}\n" + (sep.rstrip(" ") + " \\\\\n").join(lines) + "\n\\end{gathered}"
+    end = sep.strip()[:1] if sep.strip().startswith(",") else ""     # "a,\\quad b" breaks as "a, \\ b"
+    return "\\begin{gathered}\n" + (end + " \\\\\n").join(lines) + "\n\\end{gathered}"
 
 
 def _blocks(ex: WorkedExample, d: int) -> list[str]:

@@ -159,7 +159,7 @@ def aligned_rows(rows: Sequence[tuple], width: float = TEXT_WIDTH, *, names: Any
             lines.append("{}" + suffix)
         elif suffix:
             lines[-1] += " " + suffix
-        head = left + " " if re.search(r"&\\?[A-Za-z]*$", left) else left + " &= "
+        head = left + " " if re.search(r"&\\?[A-Za-z]*$", left) else (left + " &= ").lstrip()
         out.append(head + lines[0])
         out += [r"&\quad " + ln for ln in lines[1:]]
     return out
