@@ -17,7 +17,7 @@ import sympy as sp
 from .values import GRADIENTS, PARAMETERS, Value, check_digits
 from .notes import article_notes
 from .render import product, recursion, short_form
-from ..printing.latex_layout import TEXT_WIDTH, aligned_rows
+from ..printing.latex_layout import TEXT_WIDTH, aligned_rows, environment
 from ..printing.latex_width import tex_width
 
 # derive.example.worked.WorkedExample, taken by what it has, not imported: the example's display
@@ -147,7 +147,9 @@ def to_latex(ex: WorkedExample, digits: int = 6, *, display: tuple[str, str] = (
     document = display == ("\\[", "\\]")     # Jupyter gets the math only, no comment lines
     out = [f"% bptt example: scalar RNN, T = {ex.T}, {ex.activation}, {ex.loss}, loss at {ex.loss_at} "
            f"steps; decimals to {digits} significant digits"] if document else []
-    out += [f"{open_}\n{b}\n{close}" for b in _blocks(ex, digits)]
+    # in a document the equation blocks are align* (they break across pages); Jupyter keeps aligned
+    out += [environment(b) if document and b.startswith("\\begin{aligned}") else f"{open_}\n{b}\n{close}"
+            for b in _blocks(ex, digits)]
     if document:
         out.append("% What the article says, checked on these numbers:")
         for n in article_notes(ex, digits):
