@@ -9,13 +9,22 @@ any real difference is of order 1, never near 1e-40); exactly where SymPy is fas
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from derive.cells import CELLS, derive_cell, prove, unroll_cell
 from derive.cells.proof import prove_exact
 from numeric.rules import LOSS_AT, LOSSES
 
-CASES = [(c, loss, at) for c in CELLS for loss in sorted(LOSSES) for at in LOSS_AT]
+# The whole grid (every cell x loss x placement) takes ~8 minutes on 2 cores, most of it SymPy
+# expanding the gated cells: the deterministic ci profile (the default) proves the whole grid for
+# the cheap cells and, for gru and lstm, a real-target loss at every step and the class-target
+# loss at the last (both kinds of loss, both placements); HYPOTHESIS_PROFILE=deep proves every case of the grid.
+FULL = [(c, loss, at) for c in CELLS for loss in sorted(LOSSES) for at in LOSS_AT]
+GATED_CI = {("half_sse", "all"), ("cross_entropy", "last")}
+CASES = FULL if os.environ.get("HYPOTHESIS_PROFILE") == "deep" else \
+    [(c, loss, at) for c, loss, at in FULL if c not in ("gru", "lstm") or (loss, at) in GATED_CI]
 
 
 @pytest.mark.parametrize("cell,loss,loss_at", CASES)
