@@ -8,22 +8,15 @@ value; the nodes a_t, h_t, o_t and δ_t are computed from them step by step (der
 
 from __future__ import annotations
 
-import argparse
 from typing import Any
 
 import sympy as sp
 
 from ..values import UsageError
 
-FLAG = "--values"
+from ._symbolic import VALUES_FLAG as FLAG
 DIGITS = 15            # significant digits of the decimals (mpmath: the same on every machine)
 EXACT_CHARS = 300      # a longer exact form (nested tanh) is summarised by its length
-
-
-def add_values_argument(p: argparse.ArgumentParser) -> None:
-    p.add_argument(FLAG, default=None, metavar="NAME=v,...",
-                   help="evaluate the printed expressions at these leaf values, exactly and in decimals "
-                        "(scalar sizes; every parameter, h0 and x1..xT [and y1..yT]; e.g. W_hh=1/2,x1=1e-3)")
 
 
 def parse_values(text: str) -> dict[str, sp.Rational]:

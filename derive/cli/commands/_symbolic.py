@@ -100,3 +100,13 @@ def latex_out(args: argparse.Namespace, fmt: str, out, *, about=None, what: str 
         return body
     from derive.printing.expressions import describe
     return document(body, f"{what}: " + describe(about).replace("_", r"\_") if about is not None else "")
+
+
+VALUES_FLAG = "--values"
+
+
+def add_values_argument(p: argparse.ArgumentParser) -> None:
+    """--values NAME=v,...: read (with SymPy) by ._numbers, only when the command runs."""
+    p.add_argument(VALUES_FLAG, default=None, metavar="NAME=v,...",
+                   help="evaluate the printed expressions at these leaf values, exactly and in decimals "
+                        "(scalar sizes; every parameter, h0 and x1..xT [and y1..yT]; e.g. W_hh=1/2,x1=1e-3)")

@@ -35,6 +35,9 @@ class Weights(NamedTuple):
     short: str
 
 
+WEIGHT_FLAGS = {"hidden": "--hidden-size", "input": "--input-size"}   # dest -> the documented flag
+
+
 def add_weight_arguments(p: argparse.ArgumentParser, *, T: int = 50, hidden: int = 100, scale: float = 0.01,
                          radius: float | None = None) -> None:
     """Options choosing the weights and the input sequence (shared with `bptt plot heatmap`)."""
@@ -105,7 +108,7 @@ def load_weights(args: argparse.Namespace) -> Weights:
         short = f"random, H={w.hidden}, scale {w.scale:g}{radius.replace(', W_hh rescaled to', ', ρ(W_hh)')}"
         return Weights(params, xs, ys, w.activation, what, short.replace("radius ", "= "))
     if given:
-        flags = " ".join(f"--{name}" for name in given)
+        flags = " ".join(WEIGHT_FLAGS.get(name, f"--{name}") for name in given)
         verb = "chooses" if len(given) == 1 else "choose"
         raise ValueError(f"{flags} {verb} random weights; with --model the model's own weights and activation "
                          f"are used: drop {flags}.")

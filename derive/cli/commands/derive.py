@@ -7,8 +7,7 @@ import argparse
 from numeric.params import GRADIENT_NAMES
 
 from ..values import braces, choice
-from ._numbers import add_values_argument
-from ._symbolic import add_model_arguments, emit, unroll_from
+from ._symbolic import add_model_arguments, emit, unroll_from, add_values_argument
 from ._symbolic import add_standalone_argument, check_standalone, latex_out
 
 HELP = "derive BPTT in SymPy: the δ recursion and every gradient, compact, expanded or truncated"

@@ -7,8 +7,7 @@ import argparse
 from numeric.rules import NORMS
 
 from ..values import add_flag, braces, choice, integer
-from ._numbers import add_values_argument
-from ._symbolic import add_model_arguments, emit, unroll_from
+from ._symbolic import add_model_arguments, emit, unroll_from, add_values_argument
 from ._symbolic import add_standalone_argument, check_standalone, latex_out
 
 HELP = "the Jacobian product ∂h_t/∂h_k = diag(f'(a_t)) W_hh ⋯ diag(f'(a_{k+1})) W_hh, and its bound"
