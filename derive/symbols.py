@@ -86,4 +86,10 @@ def matrix_symbol_latex(name: str) -> str:
         base, t, tau = m.groups()
         head = _TIME_LATEX[base]
         return f"{head}^{{({tau})}}_{{{t}}}" if tau else f"{head}_{{{t}}}"
-    return _PARAM_LATEX.get(name, name)
+    if name in _PARAM_LATEX or "_" not in name:
+        return _PARAM_LATEX.get(name, name)
+    # other names with underscores (a cell's delta_c_2, og_2, W_xf): one subscript, comma-separated,
+    # never a double subscript
+    head, *rest = name.split("_")
+    head = _TIME_LATEX.get(head, head if len(head) == 1 else f"\\mathrm{{{head}}}")
+    return f"{head}_{{{','.join(rest)}}}"
