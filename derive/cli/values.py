@@ -23,7 +23,7 @@ def braces(choices: Iterable[str]) -> str:
 def integer(flag: str, text: object, *, minimum: int = 1, maximum: int | None = None) -> int:
     """An ASCII decimal integer in [minimum, maximum] ('²' and '1e3' are refused)."""
     s = str(text).strip()
-    ok = s.isascii() and s.lstrip("-").isdigit() and s.count("-") <= 1 and not s.startswith("--")
+    ok = s.isascii() and s.lstrip("-").isdigit() and s.count("-") <= 1     # at most one leading minus
     n = int(s) if ok else None
     if n is None or n < minimum or (maximum is not None and n > maximum):
         accepted = f">= {minimum}" if maximum is None else f"from {minimum} to {maximum}"
