@@ -182,7 +182,7 @@ class Comparison:
     floor: float                # round-off floor F of the differences at eps (norm-wise)
     lost: int                   # entries where x ± eps == x
     loss_finite: bool
-    w_hh_norm: Callable[[], float]
+    w_hh_norm: Callable[[], float] | None       # None: no W_hh (a model-free check)
 
 
 def judge(c: Comparison, a: np.ndarray, n: np.ndarray, second: Callable[[], np.ndarray]) -> GradcheckEntry:
@@ -238,8 +238,9 @@ def _two_steps(c, n, n2, floor, abs_err, M) -> tuple[str, str, float | None]:
     floors = floor * (1 + 1 / STEP_RATIO)
     settled = d12 <= AGREE * n1_norm or d12 <= FLOOR_SLACK * floors
     if not settled:
-        w = c.w_hh_norm()
-        what = ("chaotic" if w > 1 else "too curved") + f" in these weights (‖W_hh‖₂ = {w:.3g})"
+        w = None if c.w_hh_norm is None else c.w_hh_norm()
+        what = ("noisy, not smooth, or too curved at this point" if w is None else
+                ("chaotic" if w > 1 else "too curved") + f" in these weights (‖W_hh‖₂ = {w:.3g})")
         return ("inconclusive", f"finite differences unreliable here: the loss is {what}; the differences "
                 f"do not settle (norm {n2_norm:.3g} at eps {eps2:g}, {n1_norm:.3g} at eps {c.eps:g})", None)
     uncertainty = floor + d12
