@@ -11,27 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 import sympy as sp
-from sympy.printing.precedence import PRECEDENCE
 
-from ..printing.expressions import _TextPrinter, deep, entries, latex, parsable, pretty
-from .derivation import CellDerivation
-from .notation import notation
-
-
-class _CellTextPrinter(_TextPrinter):
-    def _print_HadamardPower(self, e) -> str:
-        return self.parenthesize(e.base, PRECEDENCE["Pow"]) + "∘" + str(e.exp).translate(_SUP)
-
-    def _print_OneMatrix(self, e) -> str:
-        return "1"
-
-
-_SUP = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def text(e) -> str:
-    """SymPy's str form with ⊙, ᵀ and g∘² for the Hadamard square."""
-    return _CellTextPrinter().doprint(e)
+from ...printing.expressions import deep, entries, latex, parsable, pretty
+from ..derivation import CellDerivation
+from ..notation import notation
+from .common import describe_graph, text
 
 
 def _meaning(a) -> str:
@@ -39,10 +23,7 @@ def _meaning(a) -> str:
 
 
 def describe(d: CellDerivation) -> str:
-    g = d.graph
-    return (f"cell {d.cell.name}, T = {g.T}, H = {g.hidden_size}, D = {g.input_size}, V = {g.output_size}, "
-            f"activation {g.activation}, loss {g.loss} at {g.loss_at}"
-            + ("" if d.truncation is None else f", {d.truncation}"))
+    return (describe_graph(d.graph) + ("" if d.truncation is None else f", {d.truncation}"))
 
 
 def derivation_text(d: CellDerivation, names=None, *, expanded: bool = False, cse: bool = False) -> str:
