@@ -4,6 +4,7 @@ from __future__ import annotations
 
 MEASURES = {
     "roundoff": "‖a − b‖ / first-order rounding-error bound of the computation (numeric/routes/compare.py)",
+    "cell-roundoff": "‖a − b‖ / rounding scale Σ|path terms| of the cell's computation (derive/verify/cells/compare.py)",
     "fd-rel": "gradcheck norm-wise relative error vs central differences",
     "ratio": "measured / bound",
     "nonzero": "gradient entries not identically zero",
@@ -12,9 +13,10 @@ MEASURES = {
 
 def report_text(report) -> str:
     """The table and, for each failed property, its shrunk counterexample as runnable code."""
-    head = (f"bptt verify: seed {report.seed}; {report.examples} draws per numeric property, "
-            f"{report.draws('unrolled')} for the straight-line route, "
-            f"{report.draws('symbolic')} small problems (T <= 4) per symbolic property")
+    head = getattr(report, "head", None) or (           # a cell report (derive/verify/cells) has its own
+        f"bptt verify: seed {report.seed}; {report.examples} draws per numeric property, "
+        f"{report.draws('unrolled')} for the straight-line route, "
+        f"{report.draws('symbolic')} small problems (T <= 4) per symbolic property")
     rows = [("property", "routes", "examples", "max error", "tolerance", "seconds", "measure", "result")]
     for r in report.results:
         rows.append((r.name, r.routes, str(r.examples), f"{r.max_error:.2e}", f"{r.tolerance:g}",

@@ -26,6 +26,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--only", metavar="TEXT", help="run only the properties whose name contains TEXT")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    p.add_argument("--cell", metavar="C",
+                   help="check a cell's generated engine instead (finite differences, symbolic derivation, "
+                        "generic RTRL, truncation, batch): elman, jordan, gru, lstm or FILE.py:NAME, a user's "
+                        "cell (generated in a temporary directory) or a generated module (docs/verify.md)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -33,7 +37,11 @@ def run(args: argparse.Namespace) -> int:
 
     examples = integer("--examples", args.examples)
     seed = integer("--seed", args.seed, minimum=0)
-    report = verify(examples, seed, only=args.only,
-                    progress=False if args.no_progress else None)
+    progress = False if args.no_progress else None
+    if args.cell is not None:
+        from derive.verify.cells.suite import verify_cell
+        report = verify_cell(args.cell, examples, seed, only=args.only, progress=progress)
+    else:
+        report = verify(examples, seed, only=args.only, progress=progress)
     sys.stdout.write((report.to_json() if args.format == "json" else report.to_text()) + "\n")
     return 0 if report.passed else 1
