@@ -1,4 +1,5 @@
-"""The executor: runs a Schedule's actions on numeric.bptt's own kernels (run_states, backward_window).
+"""The executor: runs a Schedule's actions on numeric.bptt's own kernels (run_states, and the
+δ recursion and loss kernels through the Stage of numeric/checkpoint/stage.py).
 
 Per window of the truncation (one window for full BPTT) the plan reverses its steps from the
 window's first state. Two kinds of runs of actions are merged, so that the work is done in
@@ -6,13 +7,16 @@ the engine's stacked kernels rather than step by step:
 
 - ("advance", t-1, t), ("store", t), ... : one ``run_states`` call writes the states into slots;
 - ("backward", t), ("free", ..), ("restore", t-2), ("backward", t-1), ... : the states of
-  the run are gathered into one window buffer and ``backward_window`` back-propagates them in
-  one call, with ∂L/∂h entering at its last step from the run after it (``dh_in``).
+  the run are gathered into the stage below the previous run's, and back-propagated at once,
+  with ∂L/∂h entering at its last step from the run after it; the weight-gradient sums of
+  consecutive runs are one GEMM per stage block.
+
+Everything sized is prepared once per call, not per action: W_hh in Fortran order, the slot
+pool, the stage (its free rows are the unstored advances' scratch).
 
 Memory (the bound tests/test_checkpoint_memory.py checks): the slots (peak_stored - 1 rows: h_0
-is the caller's), the current and retained states, one backward run (<= slots + 1 rows of
-states, gradients and logits; its state rows double as the advances' scratch), plus the
-T-sized ∂L/∂x.
+is the caller's), the current state, the stage (R + 1 state rows, R gradient rows, R·B·V
+output gradients, R = stage_rows(plan) <= max(slots + 1, CHUNK)), plus the T-sized ∂L/∂x.
 """
 
 from __future__ import annotations
@@ -23,12 +27,13 @@ from typing import Iterator
 
 import numpy as np
 
-from ..window import BPTTResult, backward_window
+from ..window import BPTTResult
 from ..finite import nonfinite_names, quiet, warn_overflow
 from ..forward import run_states
 from ..prepare import Prepared
 from ..truncation import UpdatePoint
 from .schedule import Action, Checkpointing, Schedule, check_checkpoint
+from .stage import Stage
 
 CHUNK = 32
 """States an unstored advance computes per run_states call (its scratch buffer's rows)."""
@@ -99,29 +104,20 @@ def compile_actions(actions: Iterator[Action]) -> Iterator[tuple]:
 
 
 class _Window:
-    """Executes one window's plan: states live in ``pool`` rows, h_{start-1} is given."""
+    """Executes one window's plan: states live in ``pool`` rows, h_{start-1} is given; the
+    backward runs go to the call's Stage (numeric/checkpoint/stage.py)."""
 
-    def __init__(self, p: Prepared, point: UpdatePoint, plan: Schedule, h_first: np.ndarray,
-                 firsts: list[int], kept: dict):
-        prm, (B, H) = p.params, h_first.shape
-        self.p, self.point, self.base, self.n = p, point, point.start - 1, plan.T
-        # W_hh in Fortran order: run_states' contiguous W_hhᵀ is then the array itself, not a
-        # fresh H² copy per call (plans with few slots make hundreds of short advances)
-        self.fwd = dataclasses.replace(prm, W_hh=np.asfortranarray(prm.W_hh))
-        self.pool = np.empty((max(plan.peak_stored - 1, 1), B, H), prm.dtype)
-        self.free_rows = list(range(len(self.pool)))
+    def __init__(self, p: Prepared, fwd, point: UpdatePoint, plan: Schedule, h_first: np.ndarray,
+                 firsts: list[int], kept: dict, pool: np.ndarray, stage: Stage):
+        self.p, self.fwd, self.point, self.base, self.n = p, fwd, point, point.start - 1, plan.T
+        self.pool, self.stage = pool, stage
+        self.free_rows = list(range(len(pool)))
         self.slot: dict[int, np.ndarray] = {0: h_first}
         self.row: dict[int, int] = {}
         self.cur: np.ndarray | None = h_first
-        self.cur_buf = np.empty((B, H), prm.dtype)
-        self.retained = np.empty((B, H), prm.dtype)
-        # a run: its stored states, the current one and the retained one (or h_T); between runs
-        # its rows are the scratch of unstored advances (no run is in progress then)
-        self.window = np.empty((max(min(plan.peak_stored + 1, plan.T) + 1, min(CHUNK, plan.T)), B, H), prm.dtype)
-        self.scratch = self.window[:min(CHUNK, plan.T)]
+        self.cur_buf = np.empty(h_first.shape, h_first.dtype)
         self.firsts, self.kept = firsts, kept
-        self.delta = np.zeros((B, H), prm.dtype)
-        self.loss, self.grads, self.dh0, self.h_last = 0.0, None, None, None
+        self.h_last = None
 
     def _run_states(self, a: int, h_prev: np.ndarray, out: np.ndarray) -> None:
         """h_{a+1}.. into out (rows), window positions; later windows' first states are kept."""
@@ -138,12 +134,12 @@ class _Window:
         return rows
 
     def advance(self, a: int, b: int) -> None:
-        prev = self.cur
-        for lo in range(a, b, len(self.scratch)):
-            out = self.scratch[:min(len(self.scratch), b - lo)]
+        prev, lo = self.cur, a
+        while lo < b:                               # the stage's free rows are the scratch
+            out = self.stage.scratch(b - lo, CHUNK)
             self._run_states(lo, prev, out)
             self.cur_buf[...] = out[-1]
-            prev = self.cur_buf
+            prev, lo = self.cur_buf, lo + len(out)
         self.cur = prev
 
     def advance_store(self, a: int, b: int) -> None:
@@ -175,81 +171,92 @@ class _Window:
 
     def run(self, t: int, u: int, frees: tuple[int, ...]) -> None:
         """Backward steps t..u: h_{u-1}..h_{t-2} are stored, h_{t-1} is current, h_t retained
-        (or, for the window's last step, evaluated here: the one evaluation advances omit)."""
+        in the stage (or, for the window's last step, evaluated here: the one evaluation
+        advances omit)."""
         k = t - u + 1
-        buf = self.window[:k + 1]
+        buf = self.stage.open(k)
+        buf[k - 1] = self.cur                       # cur: h_first, a slot or cur_buf (never the stage)
         for j in range(k - 1):
             buf[j] = self.slot[u - 1 + j]
-        buf[k - 1] = self.cur
         if t == self.n:
             self._run_states(t - 1, self.cur, buf[k:])
-        else:
-            buf[k] = self.retained
-        start, tau = self.base + u, self.base + t
-        point = UpdatePoint(min(max(start - 1, self.point.tau_prev), tau), tau, start)
-        out = backward_window(self.p, buf, point, dxs=self.dxs, acc=self.grads, dh_in=self.delta)
-        self.loss += out.loss
-        self.grads, self.delta = out.grads, out.dh_start
-        if tau == self.p.T:
-            self.h_last = out.h_tau
-        self.retained[...] = buf[0]
+            if self.base + t == self.p.T:
+                self.h_last = buf[k].copy()
+        # the window's first step needs no ∂L/∂h_{start-1} unless start is step 1 (∂L/∂h_0)
+        self.stage.backward(self.base + u, self.base + t, u > 1 or self.point.start == 1)
         self.cur = None
         for f in frees:
             self.free(f)
 
-    def execute(self, plan: Schedule, dxs: np.ndarray, grads) -> None:
-        self.dxs, self.grads = dxs, grads
+    def execute(self, plan: Schedule) -> None:
+        self.stage.window(self.point)
         for op in compile_actions(plan.actions()):
             getattr(self, op[0])(*op[1:])
-        if self.point.start == 1:
-            self.dh0 = self.delta
+        self.stage.flush()
 
 
 def checkpointed_bptt(p: Prepared, points: list[UpdatePoint], checkpoint: Checkpointing) -> BPTTResult:
     """numeric.bptt(..., checkpoint=...): each window reversed by the checkpoint's plan.
 
-    The first state of every later window is copied when a sweep first passes it (at most
-    about k2 / k1 + 1 of them are held at once under truncation; none for full BPTT).
+    Prepared once per call (not per action): W_hh in Fortran order (run_states' contiguous
+    W_hhᵀ is then the array itself, not a fresh H² copy per advance), the slot pool and the
+    stage, sized by the largest plan. The first state of every later window is copied when a
+    sweep first passes it (at most about k2 / k1 + 1 of them are held at once under
+    truncation; none for full BPTT).
     """
     check_checkpoint(checkpoint)
-    dxs = np.zeros(p.xs.shape, p.params.dtype)     # C order: windows write into it via views
-    dh0 = np.zeros_like(p.h0)
+    prm, (B, H) = p.params, p.h0.shape
+    dxs = np.zeros(p.xs.shape, prm.dtype)          # C order: windows write into it via views
+    grads = prm.zeros_like()
+    plans = {n: checkpoint.schedule(n) for n in sorted({pt.tau - pt.start + 1 for pt in points})}
+    fwd = dataclasses.replace(prm, W_hh=np.asfortranarray(prm.W_hh))
+    pool = np.empty((max(max(pl.peak_stored for pl in plans.values()) - 1, 1), B, H), prm.dtype)
+    stage = Stage(p, max(stage_rows(pl) for pl in plans.values()), grads, dxs)
     firsts = sorted({pt.start - 1 for pt in points})
     kept: dict[int, np.ndarray] = {0: p.h0}
-    plans: dict[int, Schedule] = {}
-    total, grads, h_last = 0.0, None, None
+    dh0 = np.zeros_like(p.h0)
+    h_last = None
     with np.errstate(**quiet):                      # overflow is reported once, below
         for point in points:
-            n = point.tau - point.start + 1
-            plan = plans.setdefault(n, checkpoint.schedule(n))
+            plan = plans[point.tau - point.start + 1]
             first = point.start - 1
             for q in [q for q in kept if q < first]:   # no later window starts before this one
                 del kept[q]
-            win = _Window(p, point, plan, kept[first], firsts, kept)
-            win.execute(plan, dxs, grads)
-            total, grads = total + win.loss, win.grads
-            if win.dh0 is not None:
-                dh0 += win.dh0
+            win = _Window(p, fwd, point, plan, kept[first], firsts, kept, pool, stage)
+            win.execute(plan)
+            if point.start == 1:
+                dh0 += stage.delta
             h_last = win.h_last if win.h_last is not None else h_last
             del win
+    total = stage.loss
     bad = nonfinite_names(total, grads)
     if bad:
         warn_overflow("numeric.bptt (checkpointed)", bad, p.params, p.activation, p.T)
     return BPTTResult(total, grads, p.unbatch(dh0), p.unbatch(dxs, axis=1), p.unbatch(h_last))
 
 
+def stage_rows(plan: Schedule) -> int:
+    """Rows R of the stage for a plan: its longest backward run (at most peak_stored + 1 steps),
+    at least CHUNK (the advances' scratch), never more than T."""
+    return min(max(plan.peak_stored + 1, CHUNK), plan.T)
+
+
 def peak_bound(plan: Schedule, *, B: int, D: int, H: int, V: int, itemsize: int) -> int:
     """The design bound on one full-BPTT call's allocated peak (tracemalloc), in bytes.
 
     (stored states + one window's working set)·B·H·itemsize + ∂L/∂x (T·B·D) + the parameter
-    gradients and one parameter-sized temporary + the forward's copy of W_hh (H²). Stored: peak_stored - 1 rows (h_0 is the
-    caller's). Working set, in (B, H) rows: the current and retained states, the longest
-    backward run L = min(peak_stored + 1, T) as states (L + 1 rows, at least CHUNK: between runs
-    they are the advances' scratch) and step gradients (L), its logits L·B·V and loss reductions (5·L·B), and four (B, H) temporaries;
-    plus PY_OBJECTS bytes for the Python objects (the plan's task stack, the slot dictionaries).
+    gradients and one parameter-sized temporary (the stage's GEMM outputs) + the forward's
+    Fortran-order W_hh (H²). Stored: peak_stored - 1 rows (h_0 is the caller's). Working set,
+    with R = stage_rows(plan): the stage's R + 1 state rows and R gradient rows, the δ
+    recursion's f' scratch (<= R/8 rows) and six (B, H) temporaries (current state, ∂L/∂h
+    entering a run, ∂L/∂h_0, h_T, the recursion's product, one more), the output gradients
+    R·B·V and loss reductions (5·R·B), ∂L/∂x rows accumulated under truncation (R·B·D);
+    plus NumPy's ufunc buffer (np.getbufsize() items: an in-place add of a broadcast bias
+    iterates through it) and PY_OBJECTS bytes for the Python objects (the plan's task stack,
+    the slot dictionaries).
     """
-    L = min(plan.peak_stored + 1, plan.T)
-    rows = (plan.peak_stored - 1) + 2 + max(L + 1, min(CHUNK, plan.T)) + L + 4
+    R = stage_rows(plan)
+    rows = (plan.peak_stored - 1) + (R + 1) + R + R // 8 + 1 + 6
     n_params = H * D + H * H + H + V * H + V
-    return (rows * B * H + L * B * V + 5 * L * B + plan.T * B * D + 2 * n_params + H * H) * itemsize \
-        + PY_OBJECTS
+    return (rows * B * H + R * B * V + 5 * R * B + R * B * D + plan.T * B * D + 2 * n_params + H * H
+            + np.getbufsize()) * itemsize + PY_OBJECTS

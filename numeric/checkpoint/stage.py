@@ -1,0 +1,140 @@
+"""The checkpointed engine's backward: runs of steps staged into one block, weight GEMMs per block.
+
+The plan back-propagates the steps of a window in descending order, in runs of a few steps
+(one run per stretch of states the plan holds at once: about T / (r·s) runs, 285 at T = 1000,
+s = 10). Calling numeric.window.backward_window per run cost about 100 µs a call beyond the
+steps' own work (fresh ∂L/∂h and logits buffers, parameter-sized temporaries of the weight
+GEMMs on a few rows each: (H, H) for a K = k·B product), so the runs are staged instead:
+
+    S  (R + 1, B, H)   the states h_{lo-1}..h_hi of the staged steps lo..hi
+    G  (R, B, H)       their step gradients: ∂L/∂h_t (direct), then δ_t = ∂L/∂a_t in place
+    O  (R, B, V)       ∂L/∂o_t of their loss steps
+
+A run t..u is gathered into the rows just below the previous run (whose first state h_t is
+then already in place: the state the plan retained), its output layer and δ recursion are
+done at once (the same kernels as numeric.window: loss_and_grad_, delta_recursion), and the
+sums over steps (∂L/∂W_xh, ∂L/∂W_hh, ∂L/∂b_h, ∂L/∂W_hy, ∂L/∂b_y, ∂L/∂x) are left for the
+block: when the next run no longer fits, or at the end of the window, one GEMM per sum covers
+every staged step (the steps are consecutive, so x_t and ∂L/∂x_t are plain slices). Rows
+below the staged ones are free: unstored advances use them as scratch.
+
+Per block of R rows (R >= the longest run) the weight GEMMs have K = n·B rows: the round-off
+is that of a different grouping of the same sums (a few ulps; tests/test_checkpoint.py).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..kernels import loss_and_grad_
+from ..params import Params
+from ..prepare import Prepared
+from ..truncation import UpdatePoint
+from ..window import delta_recursion
+
+
+MIN_SCRATCH = 8
+"""An unstored advance flushes the stage when fewer free rows than this (or than its steps) remain."""
+
+
+class Stage:
+    """The staging block of one call (allocated once, reused by every window and run).
+
+    ``pos``: S[pos] is the first state of the staged steps (h_{lo-1}); S[pos:] and G[pos:]
+    hold the staged steps lo..hi (absolute, 1-based); rows below pos are free.
+    """
+
+    def __init__(self, p: Prepared, rows: int, grads: Params, dxs: np.ndarray):
+        prm, (B, H) = p.params, p.h0.shape
+        self.p, self.R, self.grads, self.dxs = p, rows, grads, dxs
+        self.S = np.empty((rows + 1, B, H), prm.dtype)
+        self.G = np.empty((rows, B, H), prm.dtype)
+        self.O = np.empty((rows, B, prm.output_size), prm.dtype)
+        self.delta = np.zeros((B, H), prm.dtype)    # ∂L/∂h entering the next run from above
+        self.tmp = {n: np.empty_like(a) for n, a in grads}     # the weight GEMMs' outputs
+        self.W_hy_T = prm.W_hy.T
+        self.loss = 0.0
+        self.pos, self.lo = rows, None
+        self.l1, self.l2, self.tau_prev = 1, 0, 0  # set by window()
+
+    def window(self, point: UpdatePoint) -> None:
+        """Start a window: its losses (l1..l2) and the steps whose ∂L/∂x is fresh (> tau_prev)."""
+        self.flush()
+        lr = self.p.loss_range(point.tau_prev, point.tau) if point.tau > point.tau_prev else None
+        self.l1, self.l2 = lr if lr is not None else (1, 0)
+        self.tau_prev = point.tau_prev
+        self.delta[...] = 0
+
+    def scratch(self, n: int, chunk: int) -> np.ndarray:
+        """Free rows for an unstored advance of n steps: up to min(n, chunk) of them; flushes
+        first only if fewer than min(n, MIN_SCRATCH) are free (a flush is dearer than a few
+        more run_states calls)."""
+        if self.pos < min(n, MIN_SCRATCH):
+            self.flush()
+        return self.S[:min(self.pos, n, chunk)]
+
+    def open(self, k: int) -> np.ndarray:
+        """The k + 1 state rows of the next run (h_{u-1}..h_t); the last is the retained h_t."""
+        if self.pos < k:
+            self.flush()
+        return self.S[self.pos - k:self.pos + 1]
+
+    def backward(self, u: int, t: int, dh_start: bool) -> None:
+        """Back-propagate steps u..t (absolute) whose states open(t - u + 1) holds; ∂L/∂h_t from
+        the run above is ``delta``, which becomes ∂L/∂h_{u-1} (computed only if ``dh_start``)."""
+        p, prm, k = self.p, self.p.params, t - u + 1
+        i0, B, H = self.pos - k, self.S.shape[1], self.S.shape[2]
+        G = self.G[i0:self.pos]
+        a, b = max(u, self.l1), min(t, self.l2)     # the run's loss steps
+        if a <= b:
+            j0, j1 = i0 + a - u, i0 + b - u + 1
+            m, V = b - a + 1, prm.output_size
+            do = self.O[j0:j1]
+            np.matmul(self.S[j0 + 1:j1 + 1].reshape(m * B, H), self.W_hy_T, out=do.reshape(m * B, V))
+            do += prm.b_y
+            w = None if p.weights is None else p.weights[a - 1:b]
+            self.loss += float(loss_and_grad_(p.loss, do, p.targets[a - 1:b], w, p.loss_scale).sum())
+            G[:j0 - i0] = 0
+            G[j1 - i0:] = 0
+            np.matmul(do.reshape(m * B, V), prm.W_hy, out=self.G[j0:j1].reshape(m * B, H))
+        else:
+            G[...] = 0
+        G[-1] += self.delta
+        delta_recursion(G, self.S[i0:self.pos + 1], prm.W_hh, p.activation)
+        if dh_start:
+            np.dot(G[0], prm.W_hh, out=self.delta)
+        self.pos, self.lo = i0, u
+
+    def flush(self) -> None:
+        """The staged steps' sums, one GEMM each; S's first staged state moves to the top row
+        (it is the state the next run retains)."""
+        if self.lo is None:
+            return
+        g, tmp, prm = self.grads, self.tmp, self.p.params
+        n, lo, B, H = self.R - self.pos, self.lo, self.S.shape[1], self.S.shape[2]
+        hi, D = lo + n - 1, prm.input_size
+        da = self.G[self.pos:].reshape(n * B, H)
+        _gemm_add(da.T, self.p.xs[lo - 1:hi].reshape(n * B, D), tmp["W_xh"], g.W_xh)
+        _gemm_add(da.T, self.S[self.pos:self.R].reshape(n * B, H), tmp["W_hh"], g.W_hh)
+        g.b_h[...] += da.sum(axis=0)
+        a, b = max(lo, self.l1), min(hi, self.l2)
+        if a <= b:
+            j0, j1, V = self.pos + a - lo, self.pos + b - lo + 1, prm.output_size
+            do = self.O[j0:j1].reshape((b - a + 1) * B, V)
+            _gemm_add(do.T, self.S[j0 + 1:j1 + 1].reshape((b - a + 1) * B, H), tmp["W_hy"], g.W_hy)
+            g.b_y[...] += do.sum(axis=0)
+        split = min(max(self.tau_prev - lo + 1, 0), n)  # rows at steps <= tau_prev: accumulate
+        if split:
+            self.dxs[lo - 1:lo - 1 + split] += self.G[self.pos:self.pos + split] @ prm.W_xh
+        if split < n:
+            np.matmul(self.G[self.pos + split:].reshape((n - split) * B, H), prm.W_xh,
+                      out=self.dxs[lo - 1 + split:hi].reshape((n - split) * B, D))
+        if self.pos < self.R:
+            self.S[self.R] = self.S[self.pos]
+        self.pos, self.lo = self.R, None
+
+
+def _gemm_add(a: np.ndarray, b: np.ndarray, tmp: np.ndarray, acc: np.ndarray) -> None:
+    """acc += a @ b through the preallocated ``tmp`` (no parameter-sized temporary per call)."""
+    np.matmul(a, b, out=tmp)
+    acc[...] += tmp
