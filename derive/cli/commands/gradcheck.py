@@ -1,4 +1,5 @@
-"""`bptt gradcheck`: check numeric.bptt against central differences on a random problem."""
+"""`bptt gradcheck`: check numeric.bptt against central differences on a random problem; or, with
+FILE.py:FUNCTION, any fn(params) -> (loss, grads) at a point (numeric/fn_gradcheck, docs/check.md)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,18 @@ DESCRIPTION = (
     "at eps and 10·eps agree with each other but not with the engine) or INCONCLUSIVE (3: finite "
     "differences cannot tell here - their noise floor is not well below the gradient, the loss is not "
     "finite, or it is chaotic in the weights so the differences never settle; the reason and, when one "
-    "exists, a better --eps are printed). Bad flags exit with 2. NaN or inf is never a PASS."
+    "exists, a better --eps are printed). Bad flags exit with 2. NaN or inf is never a PASS. "
+    "With FILE.py:FUNCTION, the model-free check: fn(params: dict of arrays) -> (loss, grads: dict with "
+    "params' keys and shapes) is compared with central differences of its own loss, in float64, at the "
+    "point given by --shapes NAME=3x4,NAME=3 (drawn: --scale, --seed), by --point [FILE.py:]FUNC (a "
+    "function of no arguments returning the dict), or else by make_params() in fn's file; the verdicts "
+    "and exit statuses are the same, and 2 also means fn raised or answered in another form."
 )
+ENGINE_FLAGS = {"T": "--T", "batch": "--batch", "input_size": "--input-size", "hidden_size": "--hidden-size",
+                "output_size": "--output-size", "activation": "--activation", "loss": "--loss",
+                "loss_at": "--loss-at", "dtype": "--dtype"}
+ENGINE_DEFAULTS = {"T": 5, "input_size": 3, "hidden_size": 4, "output_size": 3, "activation": "tanh",
+                   "loss": "cross_entropy", "loss_at": "all", "dtype": "float64"}
 # Rough cost of one step of the loss (forward only): Python overhead plus the multiply-adds,
 # measured on a 2-core machine (2 µs + ~1 ns each); only used to refuse runs far over the limit.
 STEP_OVERHEAD_S, MULADD_S = 2e-6, 1e-9
@@ -24,17 +35,26 @@ PROGRESS_AFTER_S = 2.0          # show a progress bar on stderr for runs estimat
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--T", type=int, default=5, help="sequence length (default 5)")
+    # the engine's flags default to None here, and to ENGINE_DEFAULTS in run (so that a FILE.py:fn
+    # check can tell them apart from flags given by the user, and refuse them)
+    p.add_argument("target", nargs="?", metavar="FILE.py:FUNCTION", default=None,
+                   help="check fn(params) -> (loss, grads) instead of the engine (the model-free check)")
+    p.add_argument("--shapes", default=None, metavar="NAME=DIMS,...",
+                   help="FILE.py:fn only: draw the point, e.g. W=3x4,b=3 (N(0, --scale²), from --seed)")
+    p.add_argument("--point", default=None, metavar="[FILE.py:]FUNC",
+                   help="FILE.py:fn only: a function of no arguments returning the point (dict of arrays); "
+                        "default make_params in fn's file")
+    p.add_argument("--T", type=int, default=None, help="sequence length (default 5)")
     p.add_argument("--batch", type=int, default=None, help="batch size B (default: unbatched)")
-    p.add_argument("--input-size", type=int, default=3, help="D (default 3)")
-    p.add_argument("--hidden-size", type=int, default=4, help="H (default 4)")
-    p.add_argument("--output-size", type=int, default=3, help="V (default 3)")
+    p.add_argument("--input-size", type=int, default=None, help="D (default 3)")
+    p.add_argument("--hidden-size", type=int, default=None, help="H (default 4)")
+    p.add_argument("--output-size", type=int, default=None, help="V (default 3)")
     p.add_argument("--scale", type=float, default=0.5, help="weight standard deviation (default 0.5)")
-    p.add_argument("--activation", default="tanh", metavar=braces(sorted(ACTIVATIONS)), help="default tanh")
-    p.add_argument("--loss", default="cross_entropy", metavar=braces(sorted(LOSSES)),
+    p.add_argument("--activation", default=None, metavar=braces(sorted(ACTIVATIONS)), help="default tanh")
+    p.add_argument("--loss", default=None, metavar=braces(sorted(LOSSES)),
                    help="default cross_entropy")
-    p.add_argument("--loss-at", default="all", metavar=braces(LOSS_AT), help="default all")
-    p.add_argument("--dtype", default="float64", choices=["float32", "float64"])
+    p.add_argument("--loss-at", default=None, metavar=braces(LOSS_AT), help="default all")
+    p.add_argument("--dtype", default=None, choices=["float32", "float64"], help="default float64")
     p.add_argument("--eps", type=float, default=1e-6, help="central-difference step (default 1e-6)")
     p.add_argument("--seed", type=int, default=0, help="seed of the drawn problem, >= 0 (default 0)")
     p.add_argument("--max-seconds", type=float, default=60.0, metavar="S",
@@ -70,6 +90,21 @@ def _guard(args: argparse.Namespace, sizes) -> float:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.target is not None:
+        from ._gradcheck_fn import run_fn
+
+        given = [flag for dest, flag in ENGINE_FLAGS.items() if getattr(args, dest) is not None]
+        if given:
+            raise ValueError(f"{', '.join(given)}: for the engine's check only (bptt gradcheck without FILE.py:fn); "
+                             "a FILE.py:fn check takes its point from --shapes, --point or make_params().")
+        return run_fn(args)
+    for flag, dest in (("--shapes", "shapes"), ("--point", "point")):
+        if getattr(args, dest) is not None:
+            raise ValueError(f"{flag} needs FILE.py:FUNCTION (the model-free check); without it bptt gradcheck "
+                             "checks the engine on a problem drawn from --T, --hidden-size, ...")
+    for dest, default in ENGINE_DEFAULTS.items():
+        if getattr(args, dest) is None:
+            setattr(args, dest, default)
     import numpy as np
 
     from numeric import Params, gradcheck
