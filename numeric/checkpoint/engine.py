@@ -33,7 +33,6 @@ from ..forward import run_states
 from ..prepare import Prepared
 from ..truncation import UpdatePoint
 from .schedule import Action, Checkpointing, Schedule, check_checkpoint
-from .stage import Stage
 
 CHUNK = 32
 """States an unstored advance computes per run_states call (its scratch buffer's rows)."""
@@ -108,7 +107,7 @@ class _Window:
     backward runs go to the call's Stage (numeric/checkpoint/stage.py)."""
 
     def __init__(self, p: Prepared, fwd, point: UpdatePoint, plan: Schedule, h_first: np.ndarray,
-                 firsts: list[int], kept: dict, pool: np.ndarray, stage: Stage):
+                 firsts: list[int], kept: dict, pool: np.ndarray, stage):
         self.p, self.fwd, self.point, self.base, self.n = p, fwd, point, point.start - 1, plan.T
         self.pool, self.stage = pool, stage
         self.free_rows = list(range(len(pool)))
@@ -204,6 +203,7 @@ def checkpointed_bptt(p: Prepared, points: list[UpdatePoint], checkpoint: Checkp
     sweep first passes it (at most about k2 / k1 + 1 of them are held at once under
     truncation; none for full BPTT).
     """
+    from .stage import Stage                       # here: import numeric stays light (test_layout)
     check_checkpoint(checkpoint)
     prm, (B, H) = p.params, p.h0.shape
     dxs = np.zeros(p.xs.shape, prm.dtype)          # C order: windows write into it via views
