@@ -10,6 +10,14 @@ from ..values import add_flag, braces, choice, integer
 from ._symbolic import add_model_arguments, emit, unroll_from, add_values_argument
 from ._symbolic import add_standalone_argument, check_standalone, latex_out
 
+CELL_HELP = ("the recurrent cell: elman (default, today's output), jordan, gru, lstm, or a Cell in a Python "
+             "file (FILE.py:NAME): ∂s_t/∂s_k as a block matrix of its states, with the LSTM's constant "
+             "error carousel (docs/lstm.md)")
+
+
+def add_cell_argument(p: argparse.ArgumentParser, help: str = CELL_HELP) -> None:
+    p.add_argument("--cell", default="elman", metavar="NAME|FILE.py:NAME", help=help)
+
 HELP = "the Jacobian product ∂h_t/∂h_k = diag(f'(a_t)) W_hh ⋯ diag(f'(a_{k+1})) W_hh, and its bound"
 DESCRIPTION = (
     "Print ∂h_t/∂h_k for t > k as the product of the per-step Jacobians diag(f'(a_r)) W_hh "
@@ -29,6 +37,7 @@ EXPANDED_LIMIT = 32
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_standalone_argument(p)
     add_model_arguments(p, loss=False)
+    add_cell_argument(p)
     g = p.add_argument_group("product")
     add_flag(g, "--step", "--t", dest="t", default=None, metavar="t",
              help="t of ∂h_t/∂h_k: the later step, 1 <= t <= T (default T); not --T, the length")
@@ -63,6 +72,8 @@ def run(args: argparse.Namespace) -> int:
     if args.values is not None:
         from ._numbers import check_format
         check_format(fmt)
+    if args.cell != "elman":                      # elman: today's code path, unchanged
+        return _cell_route(args, fmt)
     T, H = model_sizes(args)[:2]
     t = T if args.t is None else integer("--step", args.t)
     k = integer("--k", args.k, minimum=0)
@@ -82,3 +93,14 @@ def run(args: argparse.Namespace) -> int:
         out = attach(out, *jacobian_rows(u, J, args.values), unicode=fmt == "unicode")
     return emit(latex_out(args, fmt, out, about=u,
                           what=rf"Jacobian product $\partial h_{{{t}}}/\partial h_{{{k}}}$"))
+
+
+def _cell_route(args: argparse.Namespace, fmt: str) -> int:
+    from derive.cells.routes import jacobian_printed
+    from derive.cli.values import UsageError
+
+    if fmt == "unicode" or args.values is not None:
+        raise UsageError(f"--format unicode and --values are for --cell elman; got --cell {args.cell}.")
+    t, k = args.t, args.k
+    out = jacobian_printed(args, fmt, t, k)
+    return emit(latex_out(args, fmt, out))
