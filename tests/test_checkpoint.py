@@ -133,6 +133,33 @@ def test_engine_evaluates_the_cell_as_often_as_the_plan_says(monkeypatch, ck, T)
     assert count[0] == plan.cell_evaluations == simulate(plan)[0] + 1
 
 
+def test_weight_gradients_are_summed_per_stage_block_not_per_run(monkeypatch):
+    """Per-call overhead: the backward runs are staged, and the weight-gradient GEMMs run once
+    per block of staged steps. A flush happens only when the next run (<= L steps) or an
+    advance's scratch (MIN_SCRATCH rows) no longer fits, so each holds more than
+    R - max(L, MIN_SCRATCH) steps; and never more than once per run."""
+    import numeric.checkpoint.stage as stage
+    from numeric.checkpoint.engine import compile_actions, stage_rows
+    flushes = [0]
+    real = stage.Stage.flush
+
+    def counting(self):
+        flushes[0] += self.lo is not None           # a flush with staged steps
+        real(self)
+    monkeypatch.setattr(stage.Stage, "flush", counting)
+    T = 1000
+    for ck in (Checkpointing(slots=1), Checkpointing(slots=3), Checkpointing(slots=10),
+               Checkpointing(slots=50), Checkpointing(policy="sqrt")):
+        flushes[0] = 0
+        numeric.bptt(*problem(T), checkpoint=ck)
+        plan = ck.schedule(T)
+        runs = sum(1 for op in compile_actions(plan.actions()) if op[0] == "run")
+        R, L = stage_rows(plan), min(plan.peak_stored + 1, T)
+        assert 1 <= flushes[0] <= runs, (ck, flushes[0], runs)
+        if R > max(L, stage.MIN_SCRATCH):           # s = 1, 3, 10: 999, 839, 285 runs, <= 43, 43, 48 flushes
+            assert flushes[0] <= T // (R - max(L, stage.MIN_SCRATCH)) + 1, (ck, flushes[0], R, L)
+
+
 # ---- same results as storing everything ---------------------------------------------------
 def assert_same(full, ck, rtol):
     """Every output equal to rtol relative to its largest entry (the scale of its round-off)."""
@@ -193,6 +220,19 @@ def test_checkpointing_inside_truncation_windows_equals_truncation_alone(truncat
     for ck in (Checkpointing(slots=2), Checkpointing(policy="sqrt")):
         got = numeric.bptt(params, xs, ys, truncation=truncation, loss_at=loss_at, checkpoint=ck)
         assert_same(plain, got, RTOL[np.float64])
+
+
+@pytest.mark.parametrize("ck", [Checkpointing(slots=2), Checkpointing(slots=10), Checkpointing(policy="sqrt")],
+                         ids=str)
+@pytest.mark.parametrize("truncation", [None, numeric.Truncation(20, 45)], ids=str)
+def test_long_sequences_cross_several_stage_blocks_and_stay_equal(ck, truncation):
+    # T = 150 > the stage's rows (32..): several flushes, runs straddling none of them, and
+    # (with truncation) windows whose ∂L/∂x rows overlap the previous window's
+    params, xs, ys = problem(150, loss="half_sse")
+    w = np.random.default_rng(3).uniform(0, 2, (150, 2))
+    plain = numeric.bptt(params, xs, ys, loss="half_sse", loss_weights=w, truncation=truncation)
+    got = numeric.bptt(params, xs, ys, loss="half_sse", loss_weights=w, truncation=truncation, checkpoint=ck)
+    assert_same(plain, got, RTOL[np.float64])
 
 
 # ---- bad arguments ------------------------------------------------------------------------
