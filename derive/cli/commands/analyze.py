@@ -149,6 +149,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--every", type=int, default=None, metavar="N",
                    help="print ‖∂h_T/∂h_k‖ for every N-th k (default: all when T <= 60)")
     p.add_argument("--format", choices=("text", "json"), default="text")
+    g = p.add_argument_group("cells (numeric.cells: ‖∂L_T/∂s_k‖ at the common initialisation)")
+    g.add_argument("--cell", default="elman", metavar="{elman,jordan,gru,lstm}",
+                   help="elman (default): the analysis above; another built-in cell: ‖∂L_T/∂s_k‖₂ of the last "
+                        "step's loss for every k, at init_params(cell, ...) on random inputs")
+    g.add_argument("--gate-bias", type=float, metavar="B",
+                   help="with --cell lstm or gru: add B to the bias of the gate that keeps the state (b_f, b_z)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -160,6 +166,11 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--every must be >= 1; got {args.every}.")
     if args.format == "json":
         refuse_unused(args, {"--every": "every"}, "to the text table (JSON holds every k)")
+    if args.cell != "elman":
+        from ._decay import run_analyze
+
+        return run_analyze(args)
+    refuse_unused(args, {"--gate-bias": "gate_bias"}, "with --cell lstm or --cell gru (gated cells)")
     w = load_weights(args)
     what = w.description
     r = analyze(w.params, w.xs, activation=w.activation)

@@ -48,6 +48,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--steps", type=int, default=None,
                    help="decay: steps back (default 50); loss without --model: training steps (default 2000)")
     g.add_argument("--level", type=float, help="the line to cross (default 0.01 = 1 %%)")
+    g.add_argument("--cell", metavar="C1,C2,...",
+                   help="instead of factorⁿ: the measured ‖∂L_T/∂s_k‖ of these built-in cells side by side at the "
+                        "common initialisation (e.g. elman,lstm,gru; --T, --hidden-size, --input-size, --seed apply)")
+    g.add_argument("--gate-bias", type=_floats, metavar="B1,B2,...",
+                   help="with --cell: one curve per value added to the bias of the gate that keeps the state "
+                        "(lstm b_f, gru b_z; default 0,3)")
     g = p.add_argument_group("memory")
     g.add_argument("--dtype", choices=("float64", "float32"), help="default float64")
     # heatmap: weights and inputs as in `bptt analyze` (random defaults with visible decay); loss: --model
@@ -66,10 +72,17 @@ FIGURE_OPTIONS = {
     "--zmax": ("zmax", ("tanh",)), "--threshold": ("threshold", ("tanh",)),
     "--factors": ("factors", ("decay",)), "--level": ("level", ("decay",)), "--steps": ("steps", ("decay", "loss")),
     "--dtype": ("dtype", ("memory",)), "--model": ("model", ("heatmap", "loss")),
-    "--seed": ("seed", ("heatmap", "loss")), "--force": ("force", ("heatmap",)),
+    "--seed": ("seed", ("heatmap", "loss", "decay")), "--force": ("force", ("heatmap", "decay")),
     **{flag: (flag[2:].replace("-", "_"), ("heatmap",))
-       for flag in ("--input-text", "--T", "--hidden-size", "--input-size", "--scale", "--radius", "--activation")},
+       for flag in ("--input-text", "--scale", "--radius", "--activation")},
+    "--T": ("T", ("heatmap", "decay")), "--hidden-size": ("hidden", ("heatmap", "decay")),
+    "--input-size": ("input", ("heatmap", "decay")),
+    "--cell": ("cell", ("decay",)), "--gate-bias": ("gate_bias", ("decay",)),
 }
+# plot decay draws factorⁿ, or with --cell the measured cells: each takes its own options
+DECAY_CELL_ONLY = {"--cell": "cell", "--gate-bias": "gate_bias", "--T": "T", "--hidden-size": "hidden",
+                   "--input-size": "input", "--seed": "seed", "--force": "force"}
+DECAY_FACTORS_ONLY = {"--factors": "factors", "--steps": "steps"}
 DEFAULTS = {"zmax": 4.0, "threshold": 1.0, "factors": (0.5, 0.9, 1.0, 1.1), "level": 0.01, "dtype": "float64",
             "seed": 0}
 
@@ -81,6 +94,12 @@ def check_options(args: argparse.Namespace) -> None:
     for flag, (dest, kinds) in FIGURE_OPTIONS.items():
         if args.kind not in kinds:
             refuse_unused(args, {flag: dest}, f"to plot {' and '.join(kinds)}, not to plot {args.kind}")
+    if args.kind == "decay":
+        if args.cell is None:
+            refuse_unused(args, {f: d for f, d in DECAY_CELL_ONLY.items() if f != "--cell"},
+                          "to plot decay --cell (the measured cells)")
+        else:
+            refuse_unused(args, DECAY_FACTORS_ONLY, "to plot decay without --cell (factorⁿ)")
     if args.kind == "loss" and args.model is not None:
         refuse_unused(args, {"--steps": "steps", "--seed": "seed"},
                       "to the fresh training run of plot loss without --model")
@@ -89,7 +108,8 @@ def check_options(args: argparse.Namespace) -> None:
             setattr(args, dest, value)
 
 
-DEFAULT_SIZE = {"memory": (13.0, 6.5), "heatmap": (7.0, 6.0), "memory-tradeoff": (9.0, 6.0)}
+DEFAULT_SIZE = {"memory": (13.0, 6.5), "heatmap": (7.0, 6.0), "memory-tradeoff": (9.0, 6.0),
+                "decay --cell": (13.0, 5.0)}
 
 
 def make_figure(args: argparse.Namespace, size):
@@ -97,6 +117,10 @@ def make_figure(args: argparse.Namespace, size):
 
     if args.kind == "tanh":
         return figures.tanh_figure(zmax=args.zmax, threshold=args.threshold, size=size)
+    if args.kind == "decay" and args.cell is not None:
+        from ._decay import figure
+
+        return figure(args, size)
     if args.kind == "decay":
         return figures.decay_figure(args.factors, steps=50 if args.steps is None else args.steps,
                                     level=args.level, size=size)
@@ -153,7 +177,7 @@ def run(args: argparse.Namespace) -> int:
     check_options(args)
     if args.steps is not None and args.steps < 1:
         raise ValueError(f"--steps must be an integer >= 1; got {args.steps}.")
-    w, h = DEFAULT_SIZE.get(args.kind, (8.0, 5.0))
+    w, h = DEFAULT_SIZE.get("decay --cell" if args.kind == "decay" and args.cell else args.kind, (8.0, 5.0))
     size = (w if args.width is None else args.width, h if args.height is None else args.height)
     # below 10 dpi matplotlib cannot size its fonts (FreeType: "invalid ppem value")
     if not (size[0] > 0 and size[1] > 0 and args.dpi >= 10) or size[0] * args.dpi > 10000 or size[1] * args.dpi > 10000:

@@ -1,0 +1,90 @@
+"""Flops and the GEMMs-alone floor of a gated cell's engine (benchmarks/bench_cells.py).
+
+A cell with G gate blocks (lstm 4: i, f, g, o; gru 3: r, z, n; elman 1) does, per step and
+sequence, these matrix products and nothing else of size D·H, H² or H·V:
+
+    forward   input projections  X (T·B, D) · W_x (D, G·H)    one GEMM over all steps
+              recurrent          h_{t-1} (B, H) · W_h (H, G·H) one GEMM per step
+              logits             H (T·B, H) · W_hy (H, V)     one GEMM over all steps
+    backward  ∂L/∂h direct       ∂L/∂o (T·B, V) · W_hy         one GEMM
+              δ recurrent        δa_t (B, G·H) · W_hᵀ          one GEMM per step
+              weight gradients   δaᵀ X, δaᵀ H_prev, ∂L/∂oᵀ H     one GEMM each over all steps
+              ∂L/∂x              δa (T·B, G·H) · W_xᵀ          one GEMM
+
+so ``flops`` = 2·T·B·(G·H·D + G·H² + H·V) forward and twice that backward (each weight enters one
+product forward and two backward): 6·T·B·(G·H·D + G·H² + H·V). Element-wise work (gates,
+products, the softmax) is not counted. ``make_step`` issues exactly these GEMMs with these shapes
+and the engine's stacked weights, in T-sized buffers, and no element-wise work: its time is a
+floor under any NumPy engine built on them.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from numeric.cells.layout import LAYOUTS
+
+
+def gates(cell: str) -> int:
+    """G, the number of H-row blocks of the cell's stacked weights."""
+    return len(LAYOUTS[cell].gates)
+
+
+def flops(cell: str, T: int, B: int, D: int, H: int, V: int) -> float:
+    """Forward + backward matrix-product flops of one call: 6·T·B·(G·H·D + G·H² + H·V)."""
+    G = gates(cell)
+    return 6.0 * T * B * (G * H * D + G * H * H + H * V)
+
+
+def make_step(cell: str, params: dict[str, np.ndarray], xs: np.ndarray) -> Callable[[], np.ndarray]:
+    """The GEMM-only call for one problem.
+
+    Args:
+      cell: "lstm", "gru" or "elman"; params: {name: array} (numeric.cells convention).
+      xs: (T, B, D) inputs.
+    Returns:
+      step(): runs the products once (the weights stacked once per call, as the engine does) and
+      returns the (T, B, D) array the engine returns as dxs.
+    """
+    T, B, D = xs.shape
+    layout = LAYOUTS[cell].gates
+    dtype = xs.dtype
+    W_hy = params["W_hy"]
+    H, V = W_hy.shape[1], W_hy.shape[0]
+    G = len(layout)
+    X = xs.reshape(T * B, D)
+    dot = np.dot
+
+    def step() -> np.ndarray:
+        Wx = np.concatenate([params[g.W_ih] for g in layout])          # (G·H, D)
+        Wh = np.concatenate([params[g.W_hh] for g in layout])          # (G·H, H)
+        WxT, WhT = np.ascontiguousarray(Wx.T), np.ascontiguousarray(Wh.T)
+        A = np.empty((T, B, G * H), dtype)                             # gate pre-activations
+        np.matmul(X, WxT, out=A.reshape(T * B, G * H))
+        hs = np.empty((T + 1, B, H), dtype)
+        hs[0] = 0.0
+        hs[1:] = 0.5                                                   # bounded operands, no chaining
+        tmp = np.empty((B, G * H), dtype)
+        for t in range(T):
+            dot(hs[t], WhT, out=tmp)
+        HS = hs[1:].reshape(T * B, H)
+        do = HS @ W_hy.T                                               # logits / ∂L/∂o
+        dW_hy = do.T @ HS
+        dh = np.empty((T, B, H), dtype)
+        np.matmul(do, W_hy, out=dh.reshape(T * B, H))
+        del do
+        dA = A                                                         # δa written over the pre-activations
+        th = np.empty((B, H), dtype)
+        for t in range(T - 1, -1, -1):
+            dot(dA[t], Wh, out=th)
+        dA2 = dA.reshape(T * B, G * H)
+        dWx = dA2.T @ X
+        dWh = dA2.T @ hs[:T].reshape(T * B, H)
+        dxs = np.empty(xs.shape, dtype)
+        np.matmul(dA2, Wx, out=dxs.reshape(T * B, D))
+        del dW_hy, dWx, dWh
+        return dxs
+
+    return step
