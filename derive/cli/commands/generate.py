@@ -32,7 +32,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--loss", choices=sorted(LOSSES), help="default cross_entropy (half_sse with --unrolled)")
     p.add_argument("--out", metavar="PATH", help="output file, or - for stdout "
                    "(default: numeric/generated/bptt_<activation>_<loss>.py)")
-    p.add_argument("--all", action="store_true", help="every activation x loss, to the default paths")
+    p.add_argument("--cell", metavar="NAME|FILE.py:NAME",
+                   help="a cell's BPTT engine (elman, jordan, gru, lstm: numeric/generated/cells/NAME.py; "
+                   "a user's cell needs --out)")
+    p.add_argument("--all", action="store_true",
+                   help="every activation x loss and every built-in cell, to the default paths")
     p.add_argument("--check", action="store_true",
                    help="write nothing; exit 1 if a committed module differs from a fresh generation")
     p.add_argument("--format", choices=("text", "json"), default="text",
@@ -65,6 +69,10 @@ def run(args: argparse.Namespace) -> int:
     from ._limits import check_out_dir
 
     check_out_dir("--out", args.out)
+    if args.cell is not None:
+        from derive.codegen.cells.command import run_cell
+
+        return run_cell(args)
 
     if args.all and (args.out or args.unrolled or args.activation or args.loss):
         raise UsageError("--all writes every activation x loss to the default paths; it takes no "
@@ -91,8 +99,12 @@ def run(args: argparse.Namespace) -> int:
     target = Target(args.activation or "tanh", args.loss or "cross_entropy")
     if args.check:
         return _check(all_targets() if args.all or not chosen else [target], drifted(),
-                      check_unrolled=not chosen, args_format=args.format)
+                      check_unrolled=not chosen, args_format=args.format, check_cells=not chosen)
     written = []
+    if args.all:
+        from derive.codegen.cells.command import write_all_cells
+
+        written += write_all_cells()
     for t in all_targets() if args.all else [target]:
         if args.out == "-":
             sys.stdout.write(generate_source(t.activation, t.loss))
@@ -114,7 +126,7 @@ def _report_written(args: argparse.Namespace, written: list[dict]) -> int:
     return 0
 
 
-def _check(targets, drifted, *, check_unrolled: bool, args_format: str = "text") -> int:
+def _check(targets, drifted, *, check_unrolled: bool, args_format: str = "text", check_cells: bool = False) -> int:
     from derive.codegen.unrolled import COMMITTED, generate_unrolled_source
 
     bad = [(t.default_path, t.command()) for t in targets if t in drifted]
@@ -124,21 +136,32 @@ def _check(targets, drifted, *, check_unrolled: bool, args_format: str = "text")
             checked += 1
             if not u.default_path.exists() or u.default_path.read_text("utf-8") != generate_unrolled_source(u):
                 bad.append((u.default_path, u.command()))
-    return _report_check(args_format, checked, bad)
+    cells = None
+    if check_cells:
+        from derive.codegen.cells.command import check_cells as check_cell_modules
+
+        cells = check_cell_modules()
+    return _report_check(args_format, checked, bad, cells)
 
 
-def _report_check(fmt: str, checked: int, bad: list) -> int:
+def _report_check(fmt: str, checked: int, bad: list, cells=None) -> int:
     """The --check verdict (exit 1 on drift) as text lines or one JSON document."""
     if fmt == "json":
         import json
 
-        print(json.dumps({"schema": 1, "checked": checked, "up_to_date": not bad,
-                          "drifted": [{"path": str(p), "command": c} for p, c in bad]}, indent=2))
-        return 1 if bad else 0
-    for path, command in bad:
+        doc = {"schema": 1, "checked": checked, "up_to_date": not bad,
+               "drifted": [{"path": str(p), "command": c} for p, c in bad]}
+        if cells is not None:   # the cell engines: their own count; up_to_date covers both
+            doc["cells"] = {"checked": cells[0], "drifted": [{"path": str(p), "command": c} for p, c in cells[1]]}
+            doc["up_to_date"] = not bad and not cells[1]
+        print(json.dumps(doc, indent=2))
+        return 0 if doc["up_to_date"] else 1
+    for path, command in bad + (cells[1] if cells else []):
         print(f"drift: {path.name} differs from a fresh generation; run `{command}`")
     print(f"{checked - len(bad)}/{checked} generated module(s) up to date")
-    return 1 if bad else 0
+    if cells is not None:
+        print(f"{cells[0] - len(cells[1])}/{cells[0]} generated cell module(s) up to date")
+    return 1 if bad or (cells and cells[1]) else 0
 
 
 def _run_unrolled(args: argparse.Namespace) -> int:
