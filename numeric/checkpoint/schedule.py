@@ -167,6 +167,13 @@ class Schedule:
         """Cell evaluations the engine makes: the advances plus h_T, made by the first backward."""
         return self.forward_steps + 1
 
+    @property
+    def taped_evaluations(self) -> int:
+        """Cell evaluations of an engine whose backward step needs its step's tape, not only the
+        states (numeric.cells' generated engines: the gates): the advances plus one per step,
+        Griewank-Walther's own count."""
+        return self.forward_steps + self.T
+
     def time_factor(self, ratio: float = 2.0) -> float:
         """Predicted time ÷ full BPTT's when a backward step costs ``ratio`` forward steps:
         (evaluations + ratio·T) / (T + ratio·T); the recomputation is the only extra work."""
