@@ -50,7 +50,7 @@ CORRECT = [c for c in EXPECTED if c not in BROKEN]
 def _check(path: Path, entry: str, exp: dict, **kw):
     fn, name = load_target(f"{path}:{entry}")
     options = dict(convention="row" if entry == "row" else "column", inputs=exp.get("inputs", "real"),
-                   truncation=exp.get("truncation"), examples=20, shrink=False, name=name) | kw
+                   truncation=exp.get("truncation"), examples=20, shrink=False, name=name) | exp.get("options", {}) | kw
     return check_implementation(fn, **options)
 
 
@@ -78,11 +78,17 @@ def test_broken_implementation_is_detected_and_described(path, entry, exp):
                 assert list(wrong) == sorted(expected_deps[factor]), (f.name, factor, r.to_text())
             elif "wrong" in exp:           # no dependence: wrong at every level
                 assert not right, (f.name, factor, r.to_text())
+    if "mistake" in exp:               # the mistake itself is named, not just the symptom
+        assert exp["mistake"] in r.mistakes, (r.mistakes, r.hints)
+        assert any(h.startswith("The mistake: ") for h in r.hints), r.hints
     if "hint" in exp:
         assert any(exp["hint"] in h for h in r.hints), r.hints
+    for note in [exp["note"]] if "note" in exp else []:
+        assert any(note in n for n in r.notes), r.notes
     if exp.get("state"):
         assert any("state carried between calls" in h for h in r.hints)
     assert r.counterexample is not None and (r.counterexample.wrong or r.counterexample.failure)
+    assert set(r.counterexample.wrong) <= set(found)     # never a case that is right (the idiom)
 
 
 @pytest.mark.parametrize("path, entry, exp", CORRECT)
@@ -91,6 +97,8 @@ def test_correct_implementation_passes(path, entry, exp):
     assert r.verdict == "correct" and r.exit_status == 0, r.to_text()
     assert r.counterexample is None and not r.hints
     assert r.search_examples == 30 and r.sweep_examples >= 300
+    if "note" in exp:
+        assert any(exp["note"] in n for n in r.notes), r.notes
 
 
 CORRECT_OTHERS = [("correct_article.py", "column", {}), ("correct_vectorized.py", "column", {}),

@@ -114,4 +114,4 @@ def test_console_script_exit_status_is_the_verdict():
                         f"{IMPLS / 'dh0_not_through_whh.py'}:row", "--convention", "row",
                         "--examples", "10", "--no-shrink"], capture_output=True, text=True)
     assert r.returncode == 1, r.stderr
-    assert "Only ∂L/∂h0 (dh0) is wrong" in r.stdout
+    assert "The mistake: your ∂L/∂h0 (dh0) equals the reference's ∂L/∂a_1, without the final W_hhᵀ" in r.stdout

@@ -20,7 +20,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .conventions import ContractError, call, reference
+from .conventions import ContractError, call, mean_count, reference
+from .idiom import eps_loss, log_eps
 from .magnitude import case_magnitudes
 from .problems import Case
 from .spec import CheckSpec, Tolerance
@@ -38,6 +39,8 @@ class Outcome:
     failure: str | None = None          # raised, or answered in the wrong form
     mutated: tuple[str, ...] = ()
     unreliable: tuple[str, ...] = ()    # reference or its bound not finite: not judged
+    dtypes: dict[str, str] = field(default_factory=dict)   # the dtype fn returned each quantity in
+    eps: float | None = None            # the loss is Σ −log(p_t + eps): the log-epsilon idiom (idiom.py)
 
     @property
     def ok(self) -> bool:
@@ -79,13 +82,24 @@ def evaluate(fn: Callable, case: Case, spec: CheckSpec) -> Outcome:
     """Call ``fn`` on ``case`` and compare with the reference engine at ``spec.tol``."""
     expected = reference(case, spec)
     try:
-        got, mutated = call(fn, case, spec)
+        got, mutated, dtypes = call(fn, case, spec)
     except ContractError as e:
         return Outcome(case, expected, None, failure=str(e))
-    errs = relative_errors(got, expected, lambda: case_magnitudes(case, spec.row), spec.tol)
+    bounds = lambda: scaled(case_magnitudes(case, spec.row), 1.0 / mean_count(case, spec))  # noqa: E731
+    errs = relative_errors(got, expected, bounds, spec.tol)
+    eps = None
+    if not errs.get("loss", 0.0) < spec.tol.rtol and np.isfinite(errs.get("loss", np.nan)):
+        eps = log_eps(case, spec, got["loss"])
+        if eps is not None:       # judged against Σ −log(p_t + eps) instead (confirmed by core)
+            errs["loss"] = relative_errors({"loss": got["loss"]}, {"loss": eps_loss(case, spec, eps)},
+                                           bounds, spec.tol)["loss"]
     wrong = tuple(n for n, v in errs.items() if not v < spec.tol.rtol)
     unreliable = tuple(n for n in expected if n in got and n not in errs)
-    return Outcome(case, expected, got, errs, wrong, None, mutated, unreliable)
+    return Outcome(case, expected, got, errs, wrong, None, mutated, unreliable, dtypes, eps)
+
+
+def scaled(bounds: dict[str, Any], c: float) -> dict[str, Any]:
+    return bounds if c == 1.0 else {n: np.asarray(v) * c for n, v in bounds.items()}
 
 
 def same_answer(a: dict[str, Any], b: dict[str, Any]) -> bool:

@@ -12,21 +12,24 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from ..params import PARAM_NAMES
 from .compare import Outcome, evaluate, same_answer
-from .conventions import inputs_for
+from .conventions import arg_names, inputs_for
 from .diagnose import findings, sweep, sweep_size
 from .hints import hints
+from .idiom import confirm, idiom_note
+from .mistakes import explain
 from .problems import probe_case
+from .support import lower_precision, restrict, support_notes
 from .report import CheckReport, Counterexample
-from .spec import ROW_NAMES, CheckSpec, make_spec
+from .spec import CheckSpec, make_spec
 
 
 def check_implementation(fn: Callable, *, convention: str = "column", activation: str = "tanh",
                          loss: str = "cross_entropy", loss_at: str = "all", truncation: Any = None,
                          inputs: str = "real", examples: int = 200, seed: int = 0,
                          dtype: Any = "float64", max_T: int = 6, shrink: bool = True,
-                         name: str | None = None, progress: bool = False) -> CheckReport:
+                         name: str | None = None, progress: bool = False, bias: bool = True,
+                         h0: str = "given", reduction: str = "sum") -> CheckReport:
     """Check a BPTT implementation against the reference engine; report what is wrong.
 
     Args:
@@ -45,6 +48,12 @@ def check_implementation(fn: Callable, *, convention: str = "column", activation
       seed: seeds the search and the sweep; the same seed gives the same report.
       dtype: "float64" or "float32": the dtype of every array handed to fn (and its tolerance).
       max_T: longest sequence drawn.
+      bias: False for a model without biases: params and grads have no b_h, b_y (row: fn takes no
+        b and returns no db), and the reference runs without them.
+      h0: "given" (drawn zero and non-zero) or "zero": the initial state is always zero, and fn is
+        called without h0 when its signature has no place for it (column fn(params, xs, targets)).
+      reduction: "sum" (L = Σ_t L_t, the default) or "mean": the loss, and so every gradient, is
+        the mean over the steps with a loss (PyTorch's default); column convention only.
       shrink: shrink the first failure to a minimal case (hypothesis); False is faster and
         reports the first failing case as found.
       name: how the report names fn (default: its module and qualified name).
@@ -55,15 +64,18 @@ def check_implementation(fn: Callable, *, convention: str = "column", activation
     """
     spec = make_spec(fn, convention=convention, activation=activation, loss=loss, loss_at=loss_at,
                      truncation=truncation, inputs=inputs, examples=examples, seed=seed, dtype=dtype,
-                     max_T=max_T, shrink=shrink)
+                     max_T=max_T, shrink=shrink, bias=bias, h0=h0, reduction=reduction)
     target = name or f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
-    probe = probe_case(spec)
-    first = evaluate(fn, probe, spec)
+    first = evaluate(fn, probe_case(spec), spec)
     if first.failure:
-        sizes = ", ".join(f"{k}={v}" for k, v in probe.sizes().items())
+        sizes = ", ".join(f"{k}={v}" for k, v in probe_case(spec).sizes().items())
         return CheckReport(target, "error", spec.convention, spec.dtype.name, spec.tol, spec.seed,
                            error=f"on an ordinary first input ({sizes}) {first.failure}",
                            notes=_signature_notes(spec))
+    spec, low = lower_precision(first, spec)
+    spec, refused = restrict(fn, spec)
+    probe = probe_case(spec)
+    first = evaluate(fn, probe, spec)
     bar = _progress_bar(spec, progress)
     try:
         from .search import search      # imports hypothesis only when a check runs
@@ -73,26 +85,36 @@ def check_implementation(fn: Callable, *, convention: str = "column", activation
         if bar is not None:
             bar.close()
     again = evaluate(fn, probe, spec)
-    state_changed = again.failure is not None or not same_answer(first.got, again.got)
+    state_changed = again.failure is not None or not same_answer(first.got or {}, again.got or {})
 
-    outcomes = [first] + found.outcomes + swept + [again]
-    if found.minimal is not None:
-        outcomes.append(found.minimal)
-    names = list(ROW_NAMES) if spec.row else ["loss", *PARAM_NAMES] + (["h0"] if "h0" in first.got else [])
+    everything, eps, n_eps = confirm([first] + found.outcomes + swept + [again] +
+                                     ([found.minimal] if found.minimal is not None else []), spec)
+    outcomes = everything
+    swept = everything[1 + len(found.outcomes):1 + len(found.outcomes) + len(swept)]
+    minimal = everything[-1] if found.minimal is not None else None
+    names = spec.names(with_h0=bool(first.got) and "h0" in first.got)
     found_q = findings(names, outcomes, swept, spec)
     wrong = state_changed or any(f.wrong for f in found_q)
-    notes = _notes(outcomes, found.flaky)
+    notes = _notes(outcomes, found.flaky) + support_notes(spec, low, refused)
+    if eps is not None:
+        notes.append(idiom_note(eps, n_eps, outcomes))
     never = _never_judged(names, outcomes)
     if never and not wrong:        # a check that could not tell says so: never CORRECT unseen
         notes.append(f"inconclusive: {', '.join(never)} could not be judged on any case (the reference's "
                      "own answer was never finite there); check with smaller weights or a bounded activation.")
     verdict = "wrong" if wrong else "inconclusive" if never else "correct"
+    why = explain(outcomes, spec) if wrong else None
     return CheckReport(
         target, verdict, spec.convention, spec.dtype.name, spec.tol, spec.seed,
         checked=_checked(spec), varied=spec.passes, findings=tuple(found_q),
         search_examples=found.examples, search_requested=spec.examples, sweep_examples=len(swept),
-        counterexample=_counterexample(found.minimal, swept, spec),
-        hints=tuple(hints(found_q, spec, state_changed=state_changed)), notes=tuple(notes))
+        counterexample=_counterexample(minimal if minimal is not None and not minimal.ok else None, swept, spec),
+        hints=tuple(hints(found_q, spec, state_changed=state_changed, why=why, outcomes=outcomes, swept=swept)),
+        notes=tuple(notes), unsupported=refused, returned_dtype="float32" if low else spec.dtype.name,
+        idiom={"log_epsilon": eps, "cases": n_eps} if eps is not None else None,
+        mistakes=tuple(m.name for m in why.mistakes) if why else (),
+        clipping=None if why is None or why.clip is None else {"kind": why.clip[0], "c": why.clip[1],
+                                                               "cases": why.clip_cases})
 
 
 def _never_judged(names: list[str], outcomes: list[Outcome]) -> list[str]:
@@ -154,9 +176,9 @@ def _counterexample(minimal: Outcome | None, swept: list[Outcome], spec: CheckSp
     case = minimal.case
     args, kw = inputs_for(case, spec)
     if spec.row:
-        inputs = dict(zip(("x", "h0", "Wx", "Wh", "b", "dh"), args))
+        inputs = dict(zip(arg_names(spec), args))
     else:
-        inputs = {**args[0], "xs": args[1], "targets": args[2], "h0": args[3]}
+        inputs = {**args[0], **dict(zip(arg_names(spec)[1:], args[1:]))}
     settings = {"activation": case.activation}
     if spec.row:
         settings["dh_at"] = case.loss_at

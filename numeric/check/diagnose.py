@@ -10,7 +10,7 @@ wrong at the others.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
@@ -39,6 +39,7 @@ class Finding:
     count_wrong: int
     count: int
     zeros: bool = False          # at its smallest T every wrong answer was exactly zero
+    counts: dict[str, dict[str, tuple[int, int]]] = field(default_factory=dict)  # factor: level: (wrong, cases), sweep
 
 
 def sweep(fn: Callable, spec: CheckSpec, progress: Callable[[int], None] | None = None) -> list[Outcome]:
@@ -82,13 +83,16 @@ def findings(names: list[str], outcomes: list[Outcome], swept: list[Outcome], sp
         errs = [o.errors[n] for o in outcomes if n in o.errors]
         bad = [o for o in outcomes if n in _bad(o)]
         bad_sw = [o for o in swept if n in _bad(o)]
-        depends = {}
+        depends, counts = {}, {}
+        judged = [o for o in swept if o.failure or n in o.errors or n == ERROR]
         for f, levels in factors.items():
             seen = {o.case.levels(spec)[f] for o in bad_sw}
             depends[f] = (tuple(lv for lv in levels if lv in seen), tuple(lv for lv in levels if lv not in seen))
+            counts[f] = {lv: (sum(o.case.levels(spec)[f] == lv for o in bad_sw),
+                              sum(o.case.levels(spec)[f] == lv for o in judged)) for lv in levels}
         t_min = min((o.case.T for o in bad), default=None)
         zeros = n != ERROR and bool(bad) and all(
             not np.any(o.got[n]) for o in bad if o.case.T == t_min and o.got is not None)
         result.append(Finding(n, bool(bad), max(errs, default=float("nan")), t_min, depends, len(bad),
-                              len(errs) if n != ERROR else len(outcomes), zeros))
+                              len(errs) if n != ERROR else len(outcomes), zeros, counts))
     return result

@@ -9,8 +9,11 @@ and the structural readings (through-time term, accumulation, f') are then left 
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..params import LAYER_PARAMS
-from .diagnose import ERROR, Finding
+from .diagnose import ERROR, Finding, findings
+from .localise import localise
 from .spec import ROLE, CheckSpec
 
 THROUGH_TIME = ("the through-time term is wrong — δ_t = ∂L_t/∂h_t + W_hhᵀ (f'(a_{t+1}) ⊙ δ_{t+1}) "
@@ -25,14 +28,18 @@ SINGLE = {   # {n}: the quantity as the user's function names it (W_hh, or dWh i
     "xs": "Only ∂L/∂x ({n}) is wrong: ∂L/∂x_t = W_xhᵀ ∂L/∂a_t.",
 }
 CONDITIONAL = {"truncation", "loss_at", "dh_at", "scale", "batch"}
+MIN_FAILING = 3     # a dependence is claimed only from this many failing sweep cases, or more
 
 
 def _join(xs) -> str:
     return ", ".join(xs)
 
 
-def hints(found: list[Finding], spec: CheckSpec, *, state_changed: bool) -> list[str]:
-    """Every reading that applies, most specific first."""
+def hints(found: list[Finding], spec: CheckSpec, *, state_changed: bool, why: Any = None,
+          outcomes: list[Any] = (), swept: list[Any] = ()) -> list[str]:
+    """Every reading that applies, most specific first: clipping inside fn, then the mistake
+    whose variant of the reference reproduces fn (numeric/check/mistakes/), else the pattern of
+    the wrong quantities — computed on the cases clipping does not explain."""
     out = []
     if state_changed:
         out.append("The same input gave different answers on two calls: state carried between calls "
@@ -41,9 +48,29 @@ def hints(found: list[Finding], spec: CheckSpec, *, state_changed: bool) -> list
     if ERROR in by and by[ERROR].wrong:
         out.append(f"fn raised or answered in the wrong form on {by[ERROR].count_wrong} case(s), from "
                    f"T = {by[ERROR].smallest_T} (see the counterexample).")
+    if why is not None and why.clip is not None:
+        kind, c = why.clip
+        how = f"clipped to [−{c:.6g}, {c:.6g}] (np.clip)" if kind == "value" else f"rescaled to a global norm of {c:.6g}"
+        alone = (f"on {why.clip_cases} of the {why.failing} failing cases every gradient equals the "
+                 f"reference's {how}" if why.clip_cases else
+                 f"fn's gradients are {how} on several failing cases, though never the reference's alone")
+        out.append(f"The gradients are clipped inside fn: {alone}. fn must return the gradient itself; "
+                   "clip in the training loop instead.")
+        if not why.rest:
+            return out
+        ids = why.clip_ids
+        found = findings([f.name for f in found if f.name != ERROR], [o for o in outcomes if id(o) not in ids],
+                         [o for o in swept if id(o) not in ids], spec)
+        out.append(f"On the {len(why.rest)} failing case(s) clipping does not explain:")
     wrong = [f for f in found if f.wrong and f.name != ERROR]
     if not wrong:
         return out
+    if why is not None and why.mistakes:
+        texts = why.texts()
+        n = len(why.rest)
+        out += [f"The mistake: {t} — on every one of the {n} failing case(s)." for t in texts]
+        loc = localise(list(why.rest), spec)
+        return out + ([loc] if loc else []) + [text for _, text in _dependence_hints(wrong, spec)]
     roles = {(ROLE.get(f.name, f.name) if spec.row else f.name): f for f in wrong}
     dep = _dependence_hints(wrong, spec)
     # Not seen only at the saturating scale is masking (f' ~ 0 hides most bugs), not a condition.
@@ -53,8 +80,9 @@ def hints(found: list[Finding], spec: CheckSpec, *, state_changed: bool) -> list
         out.append("Only the loss value is wrong; every gradient is right: L must be the sum Σ_t L_t "
                    "(not a mean) of -log p_t[y_t] (or the chosen loss) over the steps with a loss."
                    if not others else
-                   "The loss is wrong as well: the forward pass itself differs (states or outputs), so "
-                   "the gradients are computed from wrong values.")
+                   f"The loss is wrong too (from T = {roles['loss'].smallest_T}): the loss formula or the "
+                   "forward pass (states, outputs) differs — compare the counterexample's loss with the "
+                   "expected one; no single classic mistake reproduces fn's answers.")
     zeros = [f.name for f in wrong if f.zeros and f.name != "loss"]
     if "loss" in roles or any(f == "h0" for f, _ in dep):
         zeros = []              # zeros from a wrong forward pass or an ignored h0, not from the loop
@@ -72,7 +100,8 @@ def hints(found: list[Finding], spec: CheckSpec, *, state_changed: bool) -> list
         out.append(SINGLE[rec[0]].format(n=roles[rec[0]].name))
     elif rec and not (out_layer or zeros or "loss" in roles or conditional):
         out += _structural(roles, rec, activation_explained=any(f == "activation" for f, _ in dep))
-    return out + [text for _, text in dep]
+    loc = localise(list(why.rest) if why is not None else [], spec)
+    return out + ([loc] if loc else []) + [text for _, text in dep]
 
 
 def _structural(roles: dict[str, Finding], rec: list[str], *, activation_explained: bool) -> list[str]:
@@ -99,13 +128,18 @@ def _dependence_hints(wrong: list[Finding], spec: CheckSpec) -> list[tuple[str, 
     """(factor, text) for every factor whose levels split the wrong quantities' failures."""
     out = []
     factors = spec.factors()
+    rep = max(wrong, key=lambda f: f.count_wrong)          # the most often wrong quantity's counts
     for factor, levels in factors.items():
         seen = {lv for f in wrong if factor in f.depends for lv in f.depends[factor][0]}
         right = [lv for lv in levels if lv not in seen]
         if not seen or not right:
             continue
+        counts = rep.counts.get(factor, {})
+        if sum(w for w, _ in counts.values()) < MIN_FAILING:
+            continue                    # too few failing cases to tell a dependence from chance
         bad = sorted(seen)
-        out.append((factor, _dependence_text(factor, bad, right, spec)))
+        per = ", ".join(f"{w}/{n} at {factor} = {lv}" for lv, (w, n) in counts.items())
+        out.append((factor, f"{_dependence_text(factor, bad, right, spec)} ({rep.name} wrong in {per}.)"))
     return out
 
 

@@ -82,10 +82,16 @@ def _round(a: np.ndarray, dtype: np.dtype) -> np.ndarray:
 
 def make_case(spec: CheckSpec, *, params: Params, xs, targets, h0, dhs, activation: str,
               loss_at: str, truncation: Truncation | None, scale: float) -> Case:
-    """A Case with every real array rounded to ``spec.dtype`` (then held in float64)."""
-    dt = spec.dtype
+    """A Case with every real array rounded to ``spec.values_dtype`` (then held in float64);
+    without biases (``spec.bias`` False) b_h, b_y are zero, and h0 is zero for ``spec.h0 == "zero"``."""
+    dt = spec.values_dtype
     if not spec.vary_truncation:
         truncation = spec.truncation
+    if not spec.bias:
+        params = Params(params.W_xh, params.W_hh, np.zeros_like(params.b_h), params.W_hy,
+                        np.zeros_like(params.b_y))
+    if spec.h0 == "zero":
+        h0 = np.zeros_like(h0)
     if targets is not None and np.issubdtype(np.asarray(targets).dtype, np.floating):
         targets = _round(targets, dt)
     params, xs, h0 = params.map(lambda a: _round(a, dt)), _round(xs, dt), _round(h0, dt)
@@ -157,14 +163,15 @@ def _draw_once(rng: np.random.Generator, spec: CheckSpec, levels: dict[str, str]
                      scale=s)
 
 
-def probe_case(spec: CheckSpec) -> Case:
+def probe_case(spec: CheckSpec, **levels: str) -> Case:
     """A fixed, ordinary case (T = 3, moderate weights, non-zero h0) tried before anything else:
-    if the function cannot even answer this, it is unusable input rather than a wrong answer."""
+    if the function cannot even answer this, it is unusable input rather than a wrong answer.
+    ``levels`` overrides factor levels (the probes of each option value fn may not support)."""
     rng = np.random.default_rng(20240607)
     act = "tanh" if "tanh" in spec.activations else spec.activations[0]
-    levels = {"activation": act, spec.place: spec.loss_ats[0], "h0": "nonzero",
-              "batch": ">1", "scale": "1", "truncation": "none"}
-    return draw_case(rng, spec, levels, 3, {"D": 2, "H": 3, "V": 3, "B": 2})
+    base = {"activation": act, spec.place: spec.loss_ats[0], "h0": spec.factors()["h0"][-1],
+            "batch": ">1", "scale": "1", "truncation": "none"}
+    return draw_case(rng, spec, base | levels, 3, {"D": 2, "H": 3, "V": 3, "B": 2})
 
 
 __all__ = ["Case", "make_case", "draw_case", "probe_case", "SCALES"]

@@ -3,7 +3,9 @@
 JSON layout (``"schema": 1``): target, verdict ("correct" | "wrong" | "error" | "inconclusive"), exit_status
 (0 | 1 | 2), convention, dtype, reference, tolerance, seed, examples, checked, varied_by_signature,
 quantities {name: {verdict, max_rel_error, smallest_T, wrong_cases, cases, depends_on}}, wrong,
-right, hints, counterexample, notes, error. Non-finite numbers are written as null.
+right, hints, counterexample, notes, error; added since: unsupported, returned_dtype, idiom,
+mistakes, clipping, and per quantity "counts" {factor: {level: [wrong, cases]}} (the sweep). Non-finite
+numbers are written as null.
 """
 
 from __future__ import annotations
@@ -62,6 +64,11 @@ class CheckReport:
     hints: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     error: str | None = None
+    unsupported: dict[str, dict[str, str]] = field(default_factory=dict)   # keyword: value: fn's exception
+    returned_dtype: str | None = None     # the dtype fn returned (float32 for float64 inputs: judged so)
+    idiom: dict[str, Any] | None = None   # {"log_epsilon": ε, "cases": n}: the loss's −log(p + ε)
+    mistakes: tuple[str, ...] = ()        # ids of the classic mistakes that reproduce fn (mistakes/catalog.py)
+    clipping: dict[str, Any] | None = None  # {"kind": "value" | "norm", "c": c, "cases": n}
 
     @property
     def passed(self) -> bool:
@@ -98,7 +105,8 @@ class CheckReport:
             "quantities": {f.name: {"verdict": "wrong" if f.wrong else "right", "max_rel_error": f.max_error,
                                     "smallest_T": f.smallest_T, "wrong_cases": f.count_wrong, "cases": f.count,
                                     "depends_on": {k: {"wrong": list(w), "right": list(r)}
-                                                   for k, (w, r) in f.depends.items()}}
+                                                   for k, (w, r) in f.depends.items()},
+                                    "counts": {k: {lv: list(c) for lv, c in v.items()} for k, v in f.counts.items()}}
                            for f in self.findings},
             "wrong": self.wrong, "right": self.right, "hints": list(self.hints),
             "counterexample": None if ce is None else {
@@ -106,6 +114,8 @@ class CheckReport:
                 "failure": ce.failure,
                 "wrong": {n: {"expected": e, "got": g, "rel_error": r} for n, (e, g, r) in ce.wrong.items()}},
             "notes": list(self.notes), "error": self.error,
+            "unsupported": self.unsupported, "returned_dtype": self.returned_dtype, "idiom": self.idiom,
+            "mistakes": list(self.mistakes), "clipping": self.clipping,
         })
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -208,9 +218,10 @@ def _dependence(r: CheckReport) -> str:
 
 
 def _arr(a: Any) -> str:
+    """Full precision (the shortest repr that round-trips): the values can be pasted back."""
     if isinstance(a, np.ndarray) or isinstance(a, list):
-        return np.array2string(np.asarray(a), precision=4, separator=", ", max_line_width=96)
-    return repr(a)
+        return np.array2string(np.asarray(a), separator=", ", max_line_width=96, floatmode="unique")
+    return repr(float(a)) if isinstance(a, (float, np.floating)) else repr(a)
 
 
 def _counterexample(ce: Counterexample) -> str:
@@ -232,7 +243,7 @@ def _counterexample(ce: Counterexample) -> str:
         else:
             d = np.abs(np.nan_to_num(g - e, nan=np.inf))
             i = np.unravel_index(int(np.argmax(d)), d.shape)
-            lines.append(f"    worst entry {list(map(int, i))}: expected {e[i]:.6g}, got {g[i]:.6g}")
+            lines.append(f"    worst entry {list(map(int, i))}: expected {float(e[i])!r}, got {float(g[i])!r}")
     return "\n".join(lines)
 
 

@@ -22,6 +22,8 @@ from ..validate import check_activation, check_choice, check_loss, check_loss_at
 
 CONVENTIONS = ("column", "row")
 INPUTS = ("real", "one_hot")
+H0_MODES = ("given", "zero")          # h0 drawn zero and non-zero, or always zero (--h0 zero)
+REDUCTIONS = ("sum", "mean")          # the loss over the steps with a loss: Σ_t L_t or its mean
 VARIABLE_KWARGS = ("activation", "loss_at", "truncation")
 # Weight entries uniform in [-s, s]: numeric.strategies.REGIMES (small, moderate, saturating),
 # repeated here so that importing the checker does not import hypothesis.
@@ -29,6 +31,7 @@ SCALES = (0.1, 1.0, 10.0)
 ROW_NAMES = ("dx", "dh0", "dWx", "dWh", "db")
 COLUMN_NAMES = ("loss", *PARAM_NAMES, "h0")
 # Which column-convention quantity each row-convention result is (for the hints).
+BIASES = ("b_h", "b_y")
 ROLE = {"dx": "xs", "dh0": "h0", "dWx": "W_xh", "dWh": "W_hh", "db": "b_h"}
 
 
@@ -85,10 +88,26 @@ class CheckSpec:
     max_D: int = 3
     max_H: int = 4
     max_V: int = 3
+    bias: bool = True                   # False: no b_h, b_y (absent from params and grads)
+    h0: str = "given"                   # "zero": h0 is always zero (and passed only if fn takes it)
+    pass_h0: bool = True                # fn takes an h0 argument
+    reduction: str = "sum"              # "mean": loss and gradients over the steps with a loss
+    precision: np.dtype | None = None   # fn returns a lower precision than it is given: values and tol
 
     @property
     def row(self) -> bool:
         return self.convention == "row"
+
+    @property
+    def values_dtype(self) -> np.dtype:
+        """The dtype every drawn value is exact in (and the answers are judged at)."""
+        return self.precision if self.precision is not None else self.dtype
+
+    def names(self, with_h0: bool = True) -> list[str]:
+        """The quantities fn returns, as it names them (h0: column convention's optional ∂L/∂h0)."""
+        if self.row:
+            return [n for n in ROW_NAMES if self.bias or n != "db"]
+        return ["loss", *(n for n in PARAM_NAMES if self.bias or n not in BIASES)] + (["h0"] if with_h0 else [])
 
     @property
     def place(self) -> str:
@@ -97,7 +116,8 @@ class CheckSpec:
 
     def factors(self) -> dict[str, tuple[str, ...]]:
         """Every factor and its levels (a factor with one level is held, not varied)."""
-        f = {"activation": self.activations, self.place: self.loss_ats, "h0": ("zero", "nonzero")}
+        f = {"activation": self.activations, self.place: self.loss_ats,
+             "h0": ("zero",) if self.h0 == "zero" else ("zero", "nonzero")}
         if self.row:
             f["batch"] = ("1", ">1")
         f["scale"] = tuple(f"{s:g}" for s in SCALES)
@@ -119,7 +139,8 @@ def accepted_kwargs(fn: Callable) -> tuple[str, ...]:
 
 def make_spec(fn: Callable, *, convention: Any, activation: Any, loss: Any, loss_at: Any,
               truncation: Any, inputs: Any, examples: Any, seed: Any, dtype: Any,
-              max_T: Any, shrink: Any = True) -> CheckSpec:
+              max_T: Any, shrink: Any = True, bias: Any = True, h0: Any = "given",
+              reduction: Any = "sum") -> CheckSpec:
     """Validate the options of ``check_implementation`` (clear ValueError/TypeError)."""
     if not callable(fn):
         raise TypeError(f"fn must be callable; got {type(fn).__name__} {fn!r}.")
@@ -140,6 +161,10 @@ def make_spec(fn: Callable, *, convention: Any, activation: Any, loss: Any, loss
     if dt not in TOLERANCES:
         raise ValueError(f"dtype={dtype!r} is not supported; choose one of ['float32', 'float64'].")
     trunc = None if truncation is None else Truncation.parse(truncation)
+    if not isinstance(bias, (bool, np.bool_)):
+        raise TypeError(f"bias must be True or False; got {bias!r}.")
+    h0 = check_choice("h0", h0, H0_MODES)
+    reduction = check_choice("reduction", reduction, REDUCTIONS)
     passes = accepted_kwargs(fn)
     if convention == "row":
         if inputs != "real":
@@ -148,6 +173,9 @@ def make_spec(fn: Callable, *, convention: Any, activation: Any, loss: Any, loss
         if trunc is not None:
             raise ValueError("truncation applies to the column convention only (the row convention's "
                              f"layer backward takes the whole upstream dh); got truncation={truncation!r}.")
+        if reduction != "sum":
+            raise ValueError("reduction applies to the column convention only (the row convention's "
+                             f"layer backward has no loss, it is given dh); got reduction={reduction!r}.")
         passes = tuple(n for n in passes if n == "activation")
     acts = tuple(sorted(ACTIVATIONS)) if "activation" in passes else (activation,)
     if convention == "row":
@@ -155,4 +183,20 @@ def make_spec(fn: Callable, *, convention: Any, activation: Any, loss: Any, loss
     else:
         places = LOSS_AT if "loss_at" in passes else (loss_at,)
     return CheckSpec(convention, acts, loss, tuple(places), trunc, "truncation" in passes, passes,
-                     inputs, dt, TOLERANCES[dt], examples, int(seed), bool(shrink), max_T=max_T)
+                     inputs, dt, TOLERANCES[dt], examples, int(seed), bool(shrink), max_T=max_T,
+                     bias=bool(bias), h0=h0, pass_h0=h0 == "given" or takes_h0(fn, convention, bool(bias)),
+                     reduction=reduction)
+
+
+def takes_h0(fn: Callable, convention: str, bias: bool) -> bool:
+    """With h0 always zero: whether fn still takes the h0 argument (by its positional arity)."""
+    need = (4 if convention == "column" else 6) - (convention == "row" and not bias)
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return True
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    ps = [p for n, p in sig.parameters.items() if n not in VARIABLE_KWARGS]
+    if any(p.kind == inspect.Parameter.VAR_POSITIONAL for p in ps):
+        return True
+    return sum(p.kind in kinds for p in ps) >= need

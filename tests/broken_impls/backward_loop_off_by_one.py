@@ -11,9 +11,9 @@ step-1 term of ∂L/∂W_hh is ∂L/∂a_1 h0ᵀ, which vanishes for h0 = 0.
 import numpy as np
 
 EXPECT = {
-    "column": {"wrong": {"W_xh": 1, "W_hh": 1, "b_h": 1, "h0": 1}, "hint": "loop bounds",
+    "column": {"mistake": "loop_skips_first", "wrong": {"W_xh": 1, "W_hh": 1, "b_h": 1, "h0": 1}, "hint": "loop bounds",
                "depends_of": {"W_hh": {"h0": ["nonzero"]}}},
-    "row": {"wrong": {"dx": 1, "dh0": 1, "dWx": 1, "dWh": 1, "db": 1}, "hint": "loop bounds",
+    "row": {"mistake": "loop_skips_first", "wrong": {"dx": 1, "dh0": 1, "dWx": 1, "dWh": 1, "db": 1}, "hint": "loop bounds",
             "depends_of": {"dWh": {"h0": ["nonzero"]}}},
 }
 

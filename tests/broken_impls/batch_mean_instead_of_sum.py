@@ -7,7 +7,7 @@ Expected: only db is wrong, from T = 1, and only for batch size N > 1.
 
 import numpy as np
 
-EXPECT = {"row": {"wrong": {"db": 1}, "depends": {"batch": [">1"]}, "hint": "batch"}}
+EXPECT = {"row": {"mistake": "bias_batch_mean", "wrong": {"db": 1}, "depends": {"batch": [">1"]}, "hint": "batch"}}
 
 
 def row(x, h0, Wx, Wh, b, dh):

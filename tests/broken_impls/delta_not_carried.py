@@ -9,8 +9,8 @@ dx, dh0, dWx, dWh, db) is wrong; the output layer and the loss are right.
 import numpy as np
 
 EXPECT = {
-    "column": {"wrong": {"W_xh": 2, "W_hh": 2, "b_h": 2, "h0": 2}, "hint": "through-time"},
-    "row": {"wrong": {"dx": 2, "dh0": 2, "dWx": 2, "dWh": 2, "db": 2}, "hint": "through-time",
+    "column": {"mistake": "delta_not_carried", "wrong": {"W_xh": 2, "W_hh": 2, "b_h": 2, "h0": 2}, "hint": "through-time"},
+    "row": {"mistake": "delta_not_carried", "wrong": {"dx": 2, "dh0": 2, "dWx": 2, "dWh": 2, "db": 2}, "hint": "through-time",
             "depends": {"loss_at": ["all"]}},
 }
 

@@ -8,8 +8,8 @@ Expected: every recurrent-layer gradient is wrong from T = 1; output layer and l
 import numpy as np
 
 EXPECT = {
-    "column": {"wrong": {"W_xh": 1, "W_hh": 1, "b_h": 1, "h0": 1}},
-    "row": {"wrong": {"dx": 1, "dh0": 1, "dWx": 1, "dWh": 1, "db": 1}},
+    "column": {"mistake": "derivative_at_h", "wrong": {"W_xh": 1, "W_hh": 1, "b_h": 1, "h0": 1}},
+    "row": {"mistake": "derivative_at_h", "wrong": {"dx": 1, "dh0": 1, "dWx": 1, "dWh": 1, "db": 1}},
 }
 
 

@@ -7,8 +7,8 @@ Expected: only ∂L/∂h0 is wrong, from T = 1; all weight gradients (and dx) ar
 import numpy as np
 
 EXPECT = {
-    "column": {"wrong": {"h0": 1}, "hint": "Only ∂L/∂h0"},
-    "row": {"wrong": {"dh0": 1}, "hint": "Only ∂L/∂h0"},
+    "column": {"mistake": "dh0_without_whh", "wrong": {"h0": 1}, "hint": "without the final W_hhᵀ"},
+    "row": {"mistake": "dh0_without_whh", "wrong": {"dh0": 1}, "hint": "without the final W_hhᵀ"},
 }
 
 

@@ -8,8 +8,8 @@ Expected: only the W_hh gradient is wrong, already at T = 1 (h_1 ≠ h_0); every
 import numpy as np
 
 EXPECT = {
-    "column": {"wrong": {"W_hh": 1}, "hint": "previous state"},
-    "row": {"wrong": {"dWh": 1}, "hint": "previous state"},
+    "column": {"mistake": "h_t_for_h_prev", "wrong": {"W_hh": 1}, "hint": "previous state"},
+    "row": {"mistake": "h_t_for_h_prev", "wrong": {"dWh": 1}, "hint": "previous state"},
 }
 
 

@@ -9,9 +9,9 @@ the column convention (the state itself is wrong).
 import numpy as np
 
 EXPECT = {
-    "column": {"wrong": {"loss": 1, "W_xh": 1, "W_hh": 1, "b_h": 1, "W_hy": 1, "b_y": 1, "h0": 1},
+    "column": {"mistake": "h0_ignored", "wrong": {"loss": 1, "W_xh": 1, "W_hh": 1, "b_h": 1, "W_hy": 1, "b_y": 1, "h0": 1},
                "depends": {"h0": ["nonzero"]}, "hint": "h0 is not used"},
-    "row": {"wrong": {"dx": 1, "dh0": 1, "dWx": 1, "dWh": 1, "db": 1},
+    "row": {"mistake": "h0_ignored", "wrong": {"dx": 1, "dh0": 1, "dWx": 1, "dWh": 1, "db": 1},
             "depends": {"h0": ["nonzero"]}, "hint": "h0 is not used"},
 }
 

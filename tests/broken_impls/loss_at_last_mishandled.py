@@ -10,7 +10,7 @@ T = 2 (at T = 1 the two placements coincide); the loss is right.
 import numpy as np
 
 EXPECT = {
-    "column": {"wrong": {"W_xh": 2, "W_hh": 2, "b_h": 2, "W_hy": 2, "b_y": 2, "h0": 2},
+    "column": {"mistake": "backward_ignores_loss_at", "wrong": {"W_xh": 2, "W_hh": 2, "b_h": 2, "W_hy": 2, "b_y": 2, "h0": 2},
                "depends": {"loss_at": ["last"]}, "hint": "last step only"},
 }
 

@@ -8,7 +8,7 @@ Expected: only the loss is wrong, from T = 2; every gradient is right.
 
 import numpy as np
 
-EXPECT = {"column": {"wrong": {"loss": 2}, "hint": "Only the loss"}}
+EXPECT = {"column": {"mistake": "loss_mean_over_steps", "wrong": {"loss": 2}, "hint": "averaged over the steps"}}
 
 
 def column(params, xs, targets, h0):

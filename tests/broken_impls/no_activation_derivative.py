@@ -9,9 +9,9 @@ right; in the column convention it is right for the identity activation (f' = 1)
 import numpy as np
 
 EXPECT = {
-    "column": {"wrong": {"W_xh": 1, "W_hh": 1, "b_h": 1, "h0": 1},
+    "column": {"mistake": "derivative_missing", "wrong": {"W_xh": 1, "W_hh": 1, "b_h": 1, "h0": 1},
                "depends": {"activation": ["relu", "sigmoid", "tanh"]}, "hint": "identity activation"},
-    "row": {"wrong": {"dx": 1, "dh0": 1, "dWx": 1, "dWh": 1, "db": 1}},
+    "row": {"mistake": "derivative_missing", "wrong": {"dx": 1, "dh0": 1, "dWx": 1, "dWh": 1, "db": 1}},
 }
 
 F = {"tanh": np.tanh, "sigmoid": lambda a: 1 / (1 + np.exp(-a)), "relu": lambda a: np.maximum(a, 0),

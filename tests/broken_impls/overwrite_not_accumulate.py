@@ -9,8 +9,8 @@ bias, ∂L/∂h0, the output layer and the loss are right.
 import numpy as np
 
 EXPECT = {
-    "column": {"wrong": {"W_xh": 2, "W_hh": 2}, "hint": "accumulated"},
-    "row": {"wrong": {"dWx": 2, "dWh": 2}, "hint": "accumulated"},
+    "column": {"mistake": "overwritten", "wrong": {"W_xh": 2, "W_hh": 2}, "hint": "accumulated"},
+    "row": {"mistake": "overwritten", "wrong": {"dWx": 2, "dWh": 2}, "hint": "accumulated"},
 }
 
 

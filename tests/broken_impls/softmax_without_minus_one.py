@@ -7,8 +7,8 @@ Expected: the loss is right; every gradient is wrong from T = 1, the output laye
 import numpy as np
 
 EXPECT = {
-    "column": {"wrong": {"W_xh": 1, "W_hh": 1, "b_h": 1, "W_hy": 1, "b_y": 1, "h0": 1},
-               "hint": "output layer"},
+    "column": {"mistake": "softmax_without_minus_one", "wrong": {"W_xh": 1, "W_hh": 1, "b_h": 1, "W_hy": 1, "b_y": 1, "h0": 1},
+               "hint": "p_t in place of p_t − onehot(y_t)"},
 }
 
 

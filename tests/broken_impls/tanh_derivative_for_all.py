@@ -9,7 +9,7 @@ wrong from T = 1; the output layer and the loss are right.
 import numpy as np
 
 EXPECT = {
-    "column": {"wrong": {"W_xh": 1, "W_hh": 1, "b_h": 1, "h0": 1},
+    "column": {"mistake": "derivative_of_tanh", "wrong": {"W_xh": 1, "W_hh": 1, "b_h": 1, "h0": 1},
                "depends": {"activation": ["identity", "relu", "sigmoid"]}, "hint": "Right only for tanh"},
 }
 

@@ -11,7 +11,7 @@ the output layer and the loss (always the full loss) are right.
 import numpy as np
 
 EXPECT = {
-    "column": {"wrong": {"W_xh": 2, "W_hh": 2, "b_h": 2, "h0": 2},
+    "column": {"mistake": "window_too_long", "wrong": {"W_xh": 2, "W_hh": 2, "b_h": 2, "h0": 2},
                "depends": {"truncation": ["truncated"]}, "hint": "truncation window"},
 }
 

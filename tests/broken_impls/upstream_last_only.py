@@ -8,7 +8,7 @@ every result is wrong from T = 2.
 
 import numpy as np
 
-EXPECT = {"row": {"wrong": {"dx": 2, "dh0": 2, "dWx": 2, "dWh": 2, "db": 2},
+EXPECT = {"row": {"mistake": "upstream_last_only", "wrong": {"dx": 2, "dh0": 2, "dWx": 2, "dWh": 2, "db": 2},
                   "depends": {"dh_at": ["all"]}, "hint": "not only at T"}}
 
 

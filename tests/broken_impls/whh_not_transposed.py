@@ -9,8 +9,8 @@ T = 2 (the through-time term); output layer and loss right.
 import numpy as np
 
 EXPECT = {
-    "column": {"wrong": {"W_xh": 2, "W_hh": 2, "b_h": 2, "h0": 1}},
-    "row": {"wrong": {"dx": 2, "dh0": 1, "dWx": 2, "dWh": 2, "db": 2}},
+    "column": {"mistake": "whh_not_transposed", "wrong": {"W_xh": 2, "W_hh": 2, "b_h": 2, "h0": 1}},
+    "row": {"mistake": "whh_not_transposed", "wrong": {"dx": 2, "dh0": 1, "dWx": 2, "dWh": 2, "db": 2}},
 }
 
 

@@ -40,6 +40,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="dtype of every array passed to fn, and its tolerance (default float64)")
     p.add_argument("--max-T", type=int, default=6, help="longest sequence drawn (default 6)")
     p.add_argument("--no-shrink", action="store_true", help="report the first failure unshrunk (faster)")
+    p.add_argument("--no-bias", action="store_true",
+                   help="the model has no biases: no b_h, b_y in params and grads (row: no b, no db)")
+    p.add_argument("--h0", choices=["given", "zero"], default="given",
+                   help="zero: the initial state is always zero and fn may take no h0 (default given)")
+    p.add_argument("--reduction", choices=["sum", "mean"], default="sum",
+                   help="the loss over the steps: sum (default) or mean (PyTorch's default); column convention")
     p.add_argument("--format", choices=["text", "json"], default="text")
 
 
@@ -59,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
                 fn, convention=args.convention, activation=args.activation, loss=args.loss,
                 loss_at=args.loss_at, truncation=args.truncation, inputs=args.inputs.replace("-", "_"),
                 examples=args.examples, seed=args.seed, dtype=args.dtype, max_T=args.max_T,
-                shrink=not args.no_shrink, name=name, progress=sys.stderr.isatty())
+                shrink=not args.no_shrink, name=name, progress=sys.stderr.isatty(),
+                bias=not args.no_bias, h0=args.h0, reduction=args.reduction)
     print(report.to_json() if args.format == "json" else report.to_text())
     return report.exit_status
