@@ -102,7 +102,7 @@ def forward(cell, params, xs, state0=None, *, activation=None) -> CellForward:
 
 
 def bptt(cell, params, xs, targets, state0=None, *, loss: str = "cross_entropy", loss_at: str = "all",
-         loss_weights=None, truncation=None, activation=None) -> CellBPTTResult:
+         loss_weights=None, truncation=None, activation=None, checkpoint=None) -> CellBPTTResult:
     """Loss and gradients of any generated cell by (truncated) backpropagation through time.
 
     One step of the cell (its EQUATIONS), then o_t = W_hy s_t + b_y on its output state (unless
@@ -121,6 +121,7 @@ def bptt(cell, params, xs, targets, state0=None, *, loss: str = "cross_entropy",
       truncation: None (full BPTT), an int k or numeric.Truncation(k1, k2) (docs/truncation.md).
       activation: for cells written with act(...) (elman, jordan): a rules-table activation,
         default tanh; refused by cells whose activations are fixed (gru, lstm).
+      checkpoint: None or numeric.Checkpointing(...): the same result, states recomputed (docs/checkpointing.md).
     Returns:
       CellBPTTResult(loss, grads, dstate0, dxs, state_last), in the params' dtype.
     """
@@ -135,6 +136,11 @@ def bptt(cell, params, xs, targets, state0=None, *, loss: str = "cross_entropy",
     points = update_points(T, check_truncation(truncation))
     first = 1 if loss_at == "all" else T                 # the loss steps are first..T
     scale = 1.0 / ((T - first + 1) * B * V) if LOSSES[loss].scale_by_count else 1.0
+    if checkpoint is not None:                           # issue 16: numeric/checkpoint/cells.py
+        from ..checkpoint.cells import checkpointed_cells
+        out = checkpointed_cells(run, y, w, points, loss, first, scale, checkpoint)
+        _warn_nonfinite(m, out[0], out[1], dtype)
+        return CellBPTTResult(*out)
     grads: dict[str, np.ndarray] = {}
     dstate0 = {s: np.zeros_like(v) for s, v in run.state0.items()}
     dxs = None
