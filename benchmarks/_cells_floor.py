@@ -38,6 +38,31 @@ def flops(cell: str, T: int, B: int, D: int, H: int, V: int) -> float:
     return 6.0 * T * B * (G * H * D + G * H * H + H * V)
 
 
+# The generated engines' T-sized arrays, in units of T·B·H values (numeric/generated/cells/*.py):
+# tape = what forward stores for the backward pass, back = the backward pass's own buffers.
+#   lstm  tape: XP (the four gates, 4H), s_h, s_c, tanh(c) (3H)    back: dXP (4H), ∂L/∂h seeds (H)
+#   gru   tape: XP (r, z, n, 3H), s_h, one stored value (2H)       back: dXP, dHP_h (3H each), seeds (H)
+TAPE = {"lstm": 7, "gru": 5}
+BACK = {"lstm": 5, "gru": 7}
+
+
+def memory_formula(cell: str, T: int, B: int, D: int, H: int, V: int, itemsize: int) -> int:
+    """Bytes one full call may allocate beyond its inputs (the tracemalloc peak's bound):
+
+        (TAPE·T·B·H + max(T·B·(V + H), BACK·T·B·H + T·B·D) + 2.5·N_params) · itemsize + 16 KiB
+
+    the tape, then the larger of the logits phase (∂L/∂o beside the seeds) and the backward
+    phase (its buffers and ∂L/∂x, T·B·D); 2.5·N_params: the gradients, the stacked weights and
+    the weight-gradient GEMMs' results (sliced, not copied) with room for one step's temporaries;
+    16 KiB: the Python objects (array headers, the tape's and the result's dicts), measured ~8 KiB.
+    """
+    G = gates(cell)
+    n_params = G * H * (D + H + 1) + (H if cell == "gru" else 0) + V * (H + 1)
+    tape = TAPE[cell] * T * B * H
+    phase = max(T * B * (V + H), BACK[cell] * T * B * H + T * B * D)
+    return int((tape + phase + 2.5 * n_params) * itemsize) + 16 * 1024
+
+
 def make_step(cell: str, params: dict[str, np.ndarray], xs: np.ndarray) -> Callable[[], np.ndarray]:
     """The GEMM-only call for one problem.
 
