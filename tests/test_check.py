@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import settings
 
 import numeric
 from numeric.check import TOLERANCES, check_implementation, load_target
@@ -89,14 +90,21 @@ def test_broken_implementation_is_detected_and_described(path, entry, exp):
         assert any("state carried between calls" in h for h in r.hints)
     assert r.counterexample is not None and (r.counterexample.wrong or r.counterexample.failure)
     assert set(r.counterexample.wrong) <= set(found)     # never a case that is right (the idiom)
+    assert not any("forward pass itself differs" in h for h in r.hints)   # never claimed unshown
+
+
+# Correct implementations pass over thousands of cases under the deep profile (2000 drawn + the
+# sweep's ~300-600 each); the ci profile keeps 30 drawn cases (+ the full sweep) to stay fast.
+DEEP = settings.default.max_examples >= 1000
+CORRECT_EXAMPLES = 2000 if DEEP else 30
 
 
 @pytest.mark.parametrize("path, entry, exp", CORRECT)
 def test_correct_implementation_passes(path, entry, exp):
-    r = _check(path, entry, exp, examples=30)
+    r = _check(path, entry, exp, examples=CORRECT_EXAMPLES)
     assert r.verdict == "correct" and r.exit_status == 0, r.to_text()
     assert r.counterexample is None and not r.hints
-    assert r.search_examples == 30 and r.sweep_examples >= 300
+    assert r.search_examples == CORRECT_EXAMPLES and r.sweep_examples >= 300
     if "note" in exp:
         assert any(exp["note"] in n for n in r.notes), r.notes
 

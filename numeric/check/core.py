@@ -21,7 +21,7 @@ from .mistakes import explain
 from .problems import probe_case
 from .support import lower_precision, restrict, support_notes
 from .report import CheckReport, Counterexample
-from .spec import CheckSpec, make_spec
+from .spec import CheckSpec, make_spec, takes_h0
 
 
 def check_implementation(fn: Callable, *, convention: str = "column", activation: str = "tanh",
@@ -71,7 +71,7 @@ def check_implementation(fn: Callable, *, convention: str = "column", activation
         sizes = ", ".join(f"{k}={v}" for k, v in probe_case(spec).sizes().items())
         return CheckReport(target, "error", spec.convention, spec.dtype.name, spec.tol, spec.seed,
                            error=f"on an ordinary first input ({sizes}) {first.failure}",
-                           notes=_signature_notes(spec))
+                           notes=_signature_notes(spec) + _model_tips(fn, spec, first.failure))
     spec, low = lower_precision(first, spec)
     spec, refused = restrict(fn, spec)
     probe = probe_case(spec)
@@ -135,6 +135,18 @@ def _progress_bar(spec: CheckSpec, on: bool):
 def _signature_notes(spec: CheckSpec) -> tuple[str, ...]:
     from .report import SIGNATURES
     return (f"expected the {spec.convention} convention: {SIGNATURES[spec.convention]}",)
+
+
+def _model_tips(fn: Callable, spec: CheckSpec, failure: str) -> tuple[str, ...]:
+    """Flags that describe the model fn implements, when its refusal suggests one."""
+    tips = []
+    if spec.pass_h0 and not takes_h0(fn, spec.convention, spec.bias):
+        tips.append("fn has no place for h0: if its initial state is always zero, check it with --h0 zero "
+                    "(h0='zero'), which calls it without h0.")
+    if spec.bias and any(f"'{b}'" in failure for b in ("b_h", "b_y", "b")):
+        tips.append("a model without biases is checked with --no-bias (bias=False): no b_h, b_y in params "
+                    "and grads (row: no b, no db).")
+    return tuple(tips)
 
 
 def _notes(outcomes: list[Outcome], flaky: bool) -> list[str]:

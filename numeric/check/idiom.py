@@ -76,6 +76,9 @@ def confirm(outcomes: list[Any], spec: CheckSpec) -> tuple[list[Any], float | No
         if o.eps is None:
             out.append(o)
             continue
+        if eps is None:
+            out.append(_wrong_again(o))
+            continue
         want, got = eps_loss(o.case, spec, eps), o.got["loss"]
         # the terms of the loss are about |−log p_t| + 1 each: its rounding-noise floor
         floor = spec.tol.floor * (abs(o.expected["loss"]) + o.case.T)
@@ -84,19 +87,27 @@ def confirm(outcomes: list[Any], spec: CheckSpec) -> tuple[list[Any], float | No
             n += 1
             out.append(replace(o, eps=eps))
         else:
-            errs = dict(o.errors)
-            errs["loss"] = 1.0
-            out.append(replace(o, eps=None, errors=errs, wrong=tuple(sorted(set(o.wrong) | {"loss"}))))
+            out.append(_wrong_again(o))
     return out, (eps if n else None), n
 
 
-def _snap(eps: float) -> float:
-    """A round value (1e-12, 5e-8) when the estimate is that value to 1e-6, else the estimate."""
+def _wrong_again(o: Any) -> Any:
+    errs = dict(o.errors)
+    e, g = o.expected["loss"], o.got["loss"]
+    errs["loss"] = abs(g - e) / max(abs(g) + abs(e), 1e-300)
+    return replace(o, eps=None, errors=errs, wrong=tuple(n for n in errs if n in o.wrong or n == "loss"))
+
+
+def _snap(eps: float) -> float | None:
+    """The round value (1e-12, 5e-8, 2.5e-7) the estimate is, or None: the idiom's ε is a
+    constant someone typed. Tolerance: 1e-6, plus what rounding 1 + ε in float64 does to an
+    ε seen through a loss near 0 (2.2e-16 / ε)."""
+    tol = 1e-6 + 1e-15 / eps
     for digits in (1, 2, 3):
         r = float(f"{eps:.{digits - 1}e}")
-        if abs(r - eps) <= 1e-6 * eps:
+        if abs(r - eps) <= tol * eps:
             return r
-    return eps
+    return None
 
 
 def where_it_matters(outcomes: list[Any]) -> str:

@@ -208,8 +208,9 @@ def _dependence(r: CheckReport) -> str:
             lines.append(f"  {factor}: no dependence (wrong at every level: {', '.join(levels)})")
             continue
         for (wrong, right), names in groups.items():
-            what = f"wrong with {', '.join(wrong)}; right with {', '.join(right)}" if right else \
-                "wrong at every level"
+            c = r.finding(names[0]).counts.get(factor, {})
+            n = lambda lvs: ", ".join(f"{lv} ({c[lv][0]}/{c[lv][1]})" if lv in c else lv for lv in lvs)  # noqa: E731
+            what = f"wrong with {n(wrong)}; right with {n(right)}" if right else "wrong at every level"
             lines.append(f"  {factor}: {', '.join(names)} {what}")
     if unseen:
         lines.append(f"  ({', '.join(unseen)}: wrong only in drawn cases, never in the sweep, so no "
@@ -247,6 +248,12 @@ def _counterexample(ce: Counterexample) -> str:
     return "\n".join(lines)
 
 
+def _judged_at(r: CheckReport) -> str:
+    if r.returned_dtype and r.returned_dtype != r.dtype:
+        return f"{r.returned_dtype}, the dtype fn returns"
+    return str(r.dtype)
+
+
 def _n(k: int, noun: str) -> str:
     return f"{k} {noun}{'' if k == 1 else 's'}"
 
@@ -263,5 +270,5 @@ def _checked(r: CheckReport) -> str:
              + (f"; loss: {c['loss']}" if c.get("loss") else "") + (f"; inputs: {c['inputs']}"),
              f"  varied through fn's signature: {', '.join(r.varied) or 'none'}"
              + (f"; held (fn takes no such argument): {', '.join(held)}" if held else ""),
-             f"Reference: {REFERENCE[r.convention]}; tolerance ({r.dtype}): {r.tolerance.describe()}."]
+             f"Reference: {REFERENCE[r.convention]}; tolerance ({_judged_at(r)}): {r.tolerance.describe()}."]
     return "\n".join(lines)

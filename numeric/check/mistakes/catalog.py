@@ -69,6 +69,13 @@ def _catalog() -> list[Mistake]:
         Mistake("mean_over_classes", "the loss is averaged over the classes: your loss and gradients equal "
                 "the reference's divided by V (np.mean over the output entries instead of a sum)",
                 Knobs(loss_div="classes", grads_div_classes=True), "column"),
+        Mistake("mean_reduction", "a mean over the steps, not the sum: your loss and gradients equal the "
+                "reference's divided by the number of steps with a loss — PyTorch's default reduction; if "
+                "that is your model, check it with --reduction mean (reduction='mean')",
+                Knobs(rescale="mean"), "sum"),
+        Mistake("sum_reduction", "a sum over the steps, not the mean: your loss and gradients equal the "
+                "reference's times the number of steps with a loss; if that is your model, check it "
+                "without --reduction mean", Knobs(rescale="sum"), "mean"),
         Mistake("bias_batch_mean", "the bias gradient is averaged over the batch: your {b_h} equals the "
                 "reference's with a mean over the N sequences instead of a sum", Knobs(batch_mean=("b_h",)),
                 "row"),
@@ -103,5 +110,6 @@ MISTAKES = tuple(_catalog())
 def applicable(spec: CheckSpec) -> list[Mistake]:
     ok = {"": True, "cross_entropy": not spec.row and spec.loss == "cross_entropy",
           "column": not spec.row, "row": spec.row, "truncated": spec.vary_truncation or spec.truncation is not None,
-          "loss_at_last": not spec.row and "last" in spec.loss_ats, "activations": True}
+          "loss_at_last": not spec.row and "last" in spec.loss_ats, "activations": True,
+          "sum": not spec.row and spec.reduction == "sum", "mean": not spec.row and spec.reduction == "mean"}
     return [m for m in MISTAKES if ok[m.needs]]

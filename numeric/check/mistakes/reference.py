@@ -42,6 +42,7 @@ class Knobs:
     batch_mean: tuple[str, ...] = ()  # row: of W_xh, W_hh, b_h, reduced over the batch with a mean
     upstream: str = "declared"      # column: "all" (the backward ignores loss_at); row: "last" (dh[:, T] only)
     window_shift: int = 0           # truncation: every window starts this many steps earlier
+    rescale: str = ""               # column: "mean" (all / steps with a loss) | "sum" (all x that)
 
 
 def _deriv(k: Knobs, act: str, h: np.ndarray) -> Any:
@@ -134,6 +135,9 @@ def _named(case, spec, k, g, dx, dh0, out, steps) -> dict[str, Any]:
         res["loss"] /= len(steps)
     elif k.loss_div == "classes":
         res["loss"] /= V
+    if k.rescale:
+        c = 1.0 / len(steps) if k.rescale == "mean" else float(len(steps))
+        res = {q: v * c for q, v in res.items()}
     if k.grads_div_classes:
         res = {q: (v if q == "loss" else v / V) for q, v in res.items()}
     if not spec.bias:
