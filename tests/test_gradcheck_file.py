@@ -119,6 +119,32 @@ def lstm_bug(P):
 
 LSTM_SHAPES = "Wf=2x3,Wi=2x3,Wo=2x3,Wg=2x3"
 
+RELU = '''
+import numpy as np
+
+X = np.array([[1.0, -2.0], [0.5, 1.5], [-1.0, 0.25]])
+T = np.array([[1.0], [-1.0], [0.5]])
+
+def relu_net(p, w2_factor=1.0):
+    a = X @ p["W1"] + p["b1"]
+    h = np.maximum(a, 0)
+    r = h @ p["W2"] - T
+    dh = r @ p["W2"].T
+    da = dh * (a > 0)
+    return 0.5 * np.sum(r ** 2), {"W1": X.T @ da, "b1": da.sum(axis=0), "W2": w2_factor * h.T @ r}
+
+def relu_net_bug(p):
+    return relu_net(p, w2_factor=2.0)
+
+def at_a_kink():                          # sample 0's unit 1 exactly at relu's kink
+    p = {"W1": np.array([[0.3, 0.5], [-0.2, 0.25]]), "b1": np.array([0.1, 0.0]), "W2": np.array([[1.0], [2.0]])}
+    p["b1"][1] = -(X[0] @ p["W1"][:, 1])
+    return p
+
+def zero_init():
+    return {"W1": np.zeros((2, 2)), "b1": np.zeros(2), "W2": np.ones((2, 1))}
+'''
+
 
 def run(*argv):
     out, err = io.StringIO(), io.StringIO()
@@ -131,6 +157,7 @@ def run(*argv):
 def files(tmp_path):
     (tmp_path / "mlp.py").write_text(textwrap.dedent(MLP))
     (tmp_path / "lstm.py").write_text(textwrap.dedent(LSTM))
+    (tmp_path / "relu.py").write_text(textwrap.dedent(RELU))
     return tmp_path
 
 
@@ -180,6 +207,23 @@ def test_noise_or_nan_in_the_loss_is_inconclusive_never_pass(files, fn, why):
     assert status == 3 and doc["verdict"] == "inconclusive"
     assert why in doc["reason"] + " ".join(doc["notes"])
     assert not any(g["verdict"] == "fail" for g in doc["gradients"])
+
+
+def test_a_kink_within_eps_is_inconclusive_not_a_false_fail(files):
+    # at a relu kink the central difference averages the two one-sided slopes at eps and 10·eps
+    # alike: a correct (one-sided) analytic gradient would be a FAIL without the kink test
+    status, doc = report(files, "relu.py:relu_net", "--point", "at_a_kink")
+    assert status == 3 and doc["wrong"] == []
+    assert "not differentiable" in doc["reason"] and "W1" in doc["reason"] and "b1" in doc["reason"]
+    status, doc = report(files, "relu.py:relu_net", "--point", "zero_init")
+    assert status == 3 and "not differentiable" in doc["reason"]          # every unit at its kink
+    status, doc = report(files, "relu.py:relu_net", "--shapes", "W1=2x2,b1=2,W2=2x1", "--seed", "4")
+    assert status == 0                                                     # away from the kinks
+
+
+def test_a_bug_next_to_a_kink_still_fails(files):
+    status, doc = report(files, "relu.py:relu_net_bug", "--point", "at_a_kink")
+    assert status == 1 and doc["wrong"] == ["W2"]
 
 
 def test_fn_updating_its_weights_in_place_is_checked_on_fresh_copies(files):

@@ -9,7 +9,8 @@ array of n entries)
 
 where ε_L is the machine epsilon of the dtype fn's loss comes in and δ the spread of the loss
 over three calls at the same point (0 for a deterministic fn): a gradient not well above F is
-inconclusive, never a pass. Cost: 3 calls at the point, then 2 per entry (4 for an array whose
+inconclusive, never a pass; a FAIL that kinks within eps explain (numeric/fn_gradcheck/kinks.py)
+is inconclusive too. Cost: 3 calls at the point, then 2 per entry (4 for an array whose
 first comparison cannot decide).
 """
 
@@ -24,6 +25,7 @@ from ..gradcheck import DEFAULT_RTOL, EPS_MACH64, _bar, _central_diff, lost_step
 from ..gradcheck_verdict import STEP_RATIO, Comparison, GradcheckReport, judge
 from ..validate import check_positive_real
 from .answer import as_point, call, read_answer, read_loss
+from .kinks import differences, explain_by_kinks
 from .report import FnGradcheckReport
 
 REPEATS = 3            # calls at the point: the analytic answer, and the loss's spread (noise)
@@ -105,9 +107,10 @@ def gradcheck_fn(fn: Callable[[dict], Any], params: Any, *, eps: float = 1e-6, r
 
 def _check_one(key, f, x, a, eps, rtol, atol, loss, spread, eps_loss, tick):
     lost = lost_steps(x, eps)
-    num = _central_diff(f, x, eps, tick)
+    num, second = differences(f, x, eps, loss, tick)
     finite = bool(np.isfinite(loss))
     floor = max(4 * eps_loss * max(1.0, abs(loss)), spread) / eps * np.sqrt(x.size) if finite else np.inf
     c = Comparison(key, eps, rtol, atol, float(floor), lost, finite, None)
-    return judge(c, a, num, lambda: _central_diff(f, x, eps * STEP_RATIO))
+    entry = judge(c, a, num, lambda: _central_diff(f, x, eps * STEP_RATIO))
+    return entry if spread or lost else explain_by_kinks(entry, a, num, second, eps)
 
