@@ -104,3 +104,32 @@ def test_cell_bptt_refuses_a_checkpoint_that_is_not_a_checkpointing():
     params, xs, ys = problem("gru", 3)
     with pytest.raises(TypeError, match="checkpoint must be None or numeric.Checkpointing"):
         cells.bptt("gru", params, xs, ys, checkpoint=50)
+
+
+def _cell_peak(cell, T, ck, B=4, D=8, H=32, V=8) -> int:
+    """tracemalloc peak of one cells.bptt call less its T-sized result ∂L/∂x (inputs made before)."""
+    import tracemalloc
+    params = cells.init_params(cell, D=D, H=H, V=V, seed=0)
+    rng = np.random.default_rng(0)
+    xs, ys = rng.standard_normal((T, B, D)), rng.integers(0, V, (T, B))
+    cells.bptt(cell, params, xs[:3], ys[:3], checkpoint=ck)     # first-call caches, untraced
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        base = tracemalloc.get_traced_memory()[0]
+        res = cells.bptt(cell, params, xs, ys, checkpoint=ck)
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    return peak - res.dxs.nbytes
+
+
+@pytest.mark.parametrize("cell", cells.CELLS)
+def test_checkpointed_cell_memory_does_not_grow_with_T(cell):
+    # every buffer is sized by the slots and the chunk (tapes of <= 32 steps), none by T: 8 times
+    # the length may add only Python objects (the plan's task stack); storing every state grows
+    ck = Checkpointing(slots=8)
+    rest = {T: _cell_peak(cell, T, ck) for T in (100, 800)}
+    assert rest[800] <= rest[100] * 1.05 + 4_000, rest
+    full = {T: _cell_peak(cell, T, None) for T in (100, 400)}
+    assert full[400] > 3 * full[100], full
