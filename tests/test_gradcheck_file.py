@@ -226,6 +226,17 @@ def test_a_bug_next_to_a_kink_still_fails(files):
     assert status == 1 and doc["wrong"] == ["W2"]
 
 
+def test_a_float32_fn_is_judged_at_float32s_tolerance_and_floor(files):
+    (files / "f32.py").write_text("import numpy as np\n\nA = np.array([[2.0, 1.0], [1.0, 3.0]], 'f')\n\n"
+                                  "def fn(p):\n    x = p['x'].astype('f')\n"
+                                  "    return 0.5 * x @ A @ x, {'x': A @ x}\n")
+    # float32's rounding of L (~1e-7·|L|) over 2·eps = 2e-6 is noise of the gradient's own size
+    status, doc = report(files, "f32.py:fn", "--shapes", "x=2", "--scale", "1")
+    assert status == 3 and any("float32" in n for n in doc["notes"])
+    status, doc = report(files, "f32.py:fn", "--shapes", "x=2", "--scale", "1", "--eps", "1e-2")
+    assert status == 0 and doc["gradients"][0]["rtol"] == 1e-3       # exact for a quadratic loss
+
+
 def test_fn_updating_its_weights_in_place_is_checked_on_fresh_copies(files):
     status, doc = report(files, "mlp.py:sgd_inside")
     assert status == 0
@@ -303,3 +314,7 @@ def test_the_api_takes_a_dict_point():
     assert gradcheck_fn(lambda p: (quad(p)[0], {"x": A.T @ A @ p["x"]}), {"x": [1.0, -2.0]}).wrong == ["x"]
     with pytest.raises(FnError, match="non-empty dict"):
         gradcheck_fn(quad, [1.0, 2.0])
+    with pytest.raises(FnError, match=r"params\['x'\] is empty"):
+        gradcheck_fn(quad, {"x": np.zeros(0)})
+    with pytest.raises(FnError, match="loss is an array of shape \\(\\) and dtype bool"):
+        gradcheck_fn(lambda p: (True, {"x": p["x"]}), {"x": [1.0]})

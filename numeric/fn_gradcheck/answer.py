@@ -38,6 +38,8 @@ def as_point(params: Any, what: str = "params") -> dict[str, np.ndarray]:
         a = np.asarray(v)
         if not _kind_ok(a):
             raise FnError(f"{what}[{k!r}] must be a real array (float or int); got dtype {a.dtype}.")
+        if a.size == 0:
+            raise FnError(f"{what}[{k!r}] is empty (shape {a.shape}); every array must have an entry to perturb.")
         a = a.astype(np.float64)                     # a copy: perturbing it leaves the caller's alone
         if not np.all(np.isfinite(a)):
             raise FnError(f"{what}[{k!r}] has NaN or inf; the point must be finite.")
