@@ -238,3 +238,13 @@ def test_errors_name_the_problem():
         to_torch("lstm", {k: v for k, v in p.items() if k != "b_y"})
     with pytest.raises(ValueError, match=r"W_hf must have shape \(3, 3\)"):
         to_torch("lstm", {**p, "W_hf": np.zeros((3, 2))})
+
+
+def test_a_generated_cell_module_is_accepted_as_the_cell():
+    from numeric.cells import load
+
+    sd, lin = random_torch("lstm", 2, 3, 4)
+    p = from_torch(load("lstm"), sd, lin)
+    assert p.keys() == from_torch("lstm", sd, lin).keys() and sorted(p) == sorted(load("lstm").PARAMS)
+    with pytest.raises(ValueError, match="cell='jordan' has no PyTorch layout"):
+        to_torch(load("jordan"), p)
