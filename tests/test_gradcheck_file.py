@@ -318,3 +318,21 @@ def test_the_api_takes_a_dict_point():
         gradcheck_fn(quad, {"x": np.zeros(0)})
     with pytest.raises(FnError, match="loss is an array of shape \\(\\) and dtype bool"):
         gradcheck_fn(lambda p: (True, {"x": p["x"]}), {"x": [1.0]})
+
+
+def test_the_point_may_come_from_another_file(files):
+    (files / "points.py").write_text("import numpy as np\n\ndef small():\n"
+                                     "    return {'Wf': np.full((2, 3), 0.1), 'Wi': np.full((2, 3), -0.2),\n"
+                                     "            'Wo': np.full((2, 3), 0.3), 'Wg': np.full((2, 3), 0.4)}\n")
+    status, doc = report(files, "lstm.py:lstm", "--point", f"{files / 'points.py'}:small")
+    assert status == 0 and doc["point"]["source"].endswith("points.py:small()")
+    status, doc = report(files, "lstm.py:lstm_bug", "--point", f"{files / 'points.py'}:small")
+    assert status == 1 and doc["wrong"] == ["Wo"]
+
+
+def test_what_fn_prints_goes_to_stderr_so_the_json_parses(files):
+    (files / "chatty.py").write_text("import numpy as np\nprint('loading...')\n\ndef fn(p):\n"
+                                     "    print('loss', float(np.sum(p['w'] ** 2)))\n"
+                                     "    return float(np.sum(p['w'] ** 2)), {'w': 2 * p['w']}\n")
+    status, out, err = run(f"{files / 'chatty.py'}:fn", "--shapes", "w=3", "--format", "json")
+    assert status == 0 and json.loads(out)["verdict"] == "pass" and "loading..." in err

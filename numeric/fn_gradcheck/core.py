@@ -74,7 +74,8 @@ def gradcheck_fn(fn: Callable[[dict], Any], params: Any, *, eps: float = 1e-6, r
     spread = NOISE_SLACK * float(np.ptp(losses)) if np.all(np.isfinite(losses)) else 0.0
     if spread:
         notes.append(f"fn is not deterministic: {REPEATS} calls at the same point gave losses from "
-                     f"{min(losses):.17g} to {max(losses):.17g}; {NOISE_SLACK:g} x that spread ({spread:.2e}) is in the noise floor")
+                     f"{min(losses):.17g} to {max(losses):.17g}; {NOISE_SLACK:g} x that spread ({spread:.2e}) "
+                     "is in the noise floor")
     if rtol is None:
         low = "float32" in grad_dtypes or loss_dtype == np.float32
         rtol = DEFAULT_RTOL[np.dtype(np.float32 if low else np.float64)]
