@@ -336,3 +336,45 @@ def test_what_fn_prints_goes_to_stderr_so_the_json_parses(files):
                                      "    return float(np.sum(p['w'] ** 2)), {'w': 2 * p['w']}\n")
     status, out, err = run(f"{files / 'chatty.py'}:fn", "--shapes", "w=3", "--format", "json")
     assert status == 0 and json.loads(out)["verdict"] == "pass" and "loading..." in err
+
+
+# ---- soundness over drawn problems: never FAIL a right gradient, never PASS a wrong one -----------
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+def _net(kind, X, Y):
+    """A one-hidden-layer net's (loss, grads) with tanh or relu units and a squared-error loss."""
+    def fn(p):
+        a = X @ p["W"] + p["b"]
+        h = np.tanh(a) if kind == "tanh" else np.maximum(a, 0)
+        r = h @ p["V"] - Y
+        da = (r @ p["V"].T) * ((1 - h ** 2) if kind == "tanh" else (a > 0))
+        return 0.5 * np.sum(r ** 2), {"W": X.T @ da, "b": da.sum(axis=0), "V": h.T @ r}
+    return fn
+
+
+@given(kind=st.sampled_from(["tanh", "relu"]), n=st.integers(1, 4), d=st.integers(1, 3), h=st.integers(1, 4),
+       scale=st.sampled_from([0.1, 1.0, 3.0]), seed=st.integers(0, 2 ** 16),
+       bug=st.sampled_from([None, 1e-2, 1.0]), which=st.sampled_from(["W", "b", "V"]))
+def test_drawn_nets_right_gradients_never_fail_and_wrong_ones_never_pass(kind, n, d, h, scale, seed, bug, which):
+    from numeric.fn_gradcheck import gradcheck_fn
+
+    rng = np.random.default_rng(seed)
+    X, Y = rng.standard_normal((n, d)), rng.standard_normal((n, 2))
+    point = {"W": scale * rng.standard_normal((d, h)), "b": scale * rng.standard_normal(h),
+             "V": scale * rng.standard_normal((h, 2))}
+    right = _net(kind, X, Y)
+    if bug is None:
+        assert gradcheck_fn(right, point).verdict != "fail"
+        return
+
+    def wrong(p):                     # one entry off by a relative 1e-2 or 1 (or by 1e-3 where it is 0)
+        loss, g = right(p)
+        flat = g[which].reshape(-1)
+        i = int(np.argmax(np.abs(flat)))
+        flat[i] += bug * abs(flat[i]) + 1e-3
+        return loss, g
+    r = gradcheck_fn(wrong, point)
+    assert r.verdict != "pass" and r[which].status != "pass"
