@@ -7,8 +7,9 @@ for B sequences at once,
     value  (B, r)       the node's value (the rules table's activations, with NumPy)
     tan    (B, r, n)    its sensitivities ∂node/∂θ to every entry of θ (the ``Layout``)
     mag    (B, r, n)    Σ |path terms| of those sensitivities (every local partial in absolute
-                        value): the size of what is summed, so the cancellation-aware scale
-                        of a rounding comparison
+                        value, f' widened by its own rounding bound E_f' of numeric/routes/
+                        compare.py): the size of what is summed, so the cancellation-aware
+                        scale of a rounding comparison
     err    (B, r)       the first-order rounding-error bound of ``value``, per ε
 
 with the JVP rules (ẏ the tangent)::
@@ -30,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from derive.cells.expr import CHOSEN, Act, Add, Const, Had, MatVec, Ref, Scale, Sub
+from numeric.routes.compare import _FPRIME_ERROR as FPRIME_ERROR   # E_f' per activation: one table
 from numeric.rules import ACTIVATIONS, NUMPY_NS
 
 
@@ -168,4 +170,6 @@ class Step:
         with np.errstate(over="ignore"):          # sigmoid of a very negative a: exp overflows to inf, y = 0
             y = np.asarray(rule.value(NUMPY_NS, a.value), a.value.dtype)
         fp = np.broadcast_to(np.asarray(rule.deriv(NUMPY_NS, y), a.value.dtype), y.shape)
-        return Dual(y, fp[..., None] * a.tan, np.abs(fp)[..., None] * a.mag, np.abs(fp) * a.err + np.abs(y))
+        # a path through f carries f' as computed from y: |f'| plus its own rounding (1 − h² next to 1)
+        local = np.abs(fp) + FPRIME_ERROR[name](y, np.abs(fp), a.err)
+        return Dual(y, fp[..., None] * a.tan, local[..., None] * a.mag, np.abs(fp) * a.err + np.abs(y))

@@ -39,6 +39,8 @@ from .rtrl import CellGradients, cell_magnitudes, cell_rtrl, sizes_of
 from .symbolic import symbolic_gradients
 
 CELL_ROUNDOFF = 1e-12      # float64 route vs route (module docstring)
+CELL_ROUNDOFF32 = 5e-4     # float32 vs float64: ε32/ε64 = 5.4e8 times CELL_ROUNDOFF's n·ε, the same margin
+EXACT_SCALES = (0.5, 1.0, 2.0, 5.0)   # 5: saturated gates (σ' and tanh' ~ 1e-4 at |a| ~ 10)
 FD_RTOL = 1e-7             # central differences, norm-wise relative
 FD_EPS = 1e-6
 RELU_MARGIN = 1e-3         # |pre-activation| of a relu farther than this from the kink (2·FD_EPS·|∂a|)
@@ -154,8 +156,9 @@ def chunked(p: CellProblem) -> CellGradients:
         for k in grads:
             grads[k] = grads[k] + c * np.asarray(r.grads[k], np.float64)
         dxs[a:b] += c * np.asarray(r.dxs, np.float64)
-        if a == 0:
-            dstate0 = {s: c * np.asarray(v, np.float64) for s, v in r.dstate0.items()}
+        if a == 0:                     # every window that reaches step 1 reaches the initial state
+            dstate0 = {s: c * np.asarray(v, np.float64) + (0.0 if dstate0 is None else dstate0[s])
+                       for s, v in r.dstate0.items()}
     last = engine(p, truncation=False).state_last
     if dstate0 is None:
         dstate0 = {s: np.zeros(np.shape(v)) for s, v in last.items()}
@@ -168,8 +171,18 @@ def chunk_cases(cell, eng):
             k = st.integers(1, p.T).map(lambda k: Truncation(k, k))
             general = st.integers(1, p.T).flatmap(lambda k1: st.integers(k1, p.T).map(lambda k2: Truncation(k1, k2)))
             return st.one_of(k, general).map(lambda tr: p.replace(truncation=tr))
-        return cell_problems(cell, eng).flatmap(pick)
+        return cell_problems(cell, eng, scales=EXACT_SCALES).flatmap(pick)
     return strategy
+
+
+def float32_error(p: CellProblem) -> float:
+    """The engine in float32 against itself in float64 on the same (float32-valued) inputs."""
+    up = {k: np.asarray(v, np.float64) for k, v in p.params.items()}
+    s0 = None if p.state0 is None else {k: np.asarray(v, np.float64) for k, v in p.state0.items()}
+    w = None if p.loss_weights is None else np.asarray(p.loss_weights, np.float64)
+    y = p.targets if p.targets.dtype.kind == "i" else np.asarray(p.targets, np.float64)
+    p64 = p.replace(params=up, xs=np.asarray(p.xs, np.float64), targets=y, state0=s0, loss_weights=w)
+    return roundoff_error(engine(p), engine(p64), magnitudes(p64), dtype=np.float32)[0]
 
 
 def batch_sum_error(p: CellProblem) -> float:
@@ -203,7 +216,7 @@ def elman_error(p: CellProblem) -> float:
 def cell_properties(cell, eng) -> tuple[Property, ...]:
     """Every property for ``cell`` (a Cell) and ``eng`` (numeric.cells.bptt's cell argument)."""
     def problems(**kw):
-        return lambda: cell_problems(cell, eng, **kw)
+        return lambda: cell_problems(cell, eng, **{"scales": EXACT_SCALES, **kw})
     props = [
         Property("engine = finite differences", f"central differences of the engine's loss, eps {FD_EPS:g}",
                  "fd-rel", FD_RTOL, fd_cases(cell, eng), fd_error),
@@ -214,9 +227,11 @@ def cell_properties(cell, eng) -> tuple[Property, ...]:
         Property("engine = generic RTRL", "derive.verify.cells.rtrl (forward mode, full BPTT)", "cell-roundoff",
                  CELL_ROUNDOFF, problems(), engine_vs(rtrl_route, truncated=False)),
         Property("k2 >= T: truncated = full", "Truncation(k1, k2 >= T) vs None", "cell-roundoff", CELL_ROUNDOFF,
-                 lambda: cell_problems(cell, eng).flatmap(k2_at_least_T), k2_equals_full),
+                 lambda: problems()().flatmap(k2_at_least_T), k2_equals_full),
         Property("truncated = chunks, state carried", "Truncation(k, k) (and k1 < k2) vs full BPTT per window",
                  "cell-roundoff", CELL_ROUNDOFF, chunk_cases(cell, eng), engine_vs(chunked)),
+        Property("engine float32 = float64", "the engine in both dtypes (+ truncated)", "cell-roundoff",
+                 CELL_ROUNDOFF32, problems(truncation=True, dtype=np.float32), float32_error),
         Property("batch = sum over sequences", "(T, B, D) vs B runs (+ truncated)", "cell-roundoff", CELL_ROUNDOFF,
                  problems(batched=True, truncation=True), batch_sum_error),
     ]

@@ -14,14 +14,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..suite import VerifyReport, run_property
-from ..properties import share
 from .properties import cell_properties
+
+
+def share(kind: str, examples: int) -> int:
+    """Draws for a property: all of --examples, a quarter (at least 2) for the symbolic one
+    (a cell's derivation at T <= 3 and sizes <= 2 evaluates in ~0.1 s a draw)."""
+    return examples if kind == "numeric" else max(2, -(-examples // 4))
 
 
 @dataclass
 class CellVerifyReport(VerifyReport):
     cell: str = ""
     engine: str = ""
+
+    def draws(self, kind: str) -> int:
+        return share(kind, self.examples)
 
     @property
     def head(self) -> str:
@@ -38,17 +46,17 @@ def resolve(ref: str):
     """(Cell, numeric.cells.bptt's cell argument, a description of the engine) for ``--cell``."""
     from derive.cells.builtin import CELLS
     from derive.cells.cell import CellError
-    from derive.cells.load import resolve_cell
 
     if ref in CELLS:
         return CELLS[ref], ref, f"numeric.cells ({ref})"
+    if ":" not in ref:
+        raise ValueError(f"--cell {ref!r} is not known; choose one of {', '.join(sorted(CELLS))} or give "
+                         "FILE.py:NAME (a Cell, or a module `bptt generate --cell ... --out` wrote).")
+    from .user import generated_engine
     try:
-        cell = resolve_cell(ref)
+        return generated_engine(ref)
     except CellError as e:
         raise ValueError(f"--cell: {e}") from None
-    from .user import generated_engine
-    module, where = generated_engine(ref, cell)
-    return cell, module, where
 
 
 def verify_cell(ref: str, examples: int = 100, seed: int = 0, *, only: str | None = None,
