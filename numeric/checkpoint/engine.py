@@ -245,8 +245,8 @@ def peak_bound(plan: Schedule, *, B: int, D: int, H: int, V: int, itemsize: int)
     """The design bound on one full-BPTT call's allocated peak (tracemalloc), in bytes.
 
     (stored states + one window's working set)·B·H·itemsize + ∂L/∂x (T·B·D) + the parameter
-    gradients and one parameter-sized temporary (the stage's GEMM outputs) + the forward's
-    Fortran-order W_hh (H²). Stored: peak_stored - 1 rows (h_0 is the caller's). Working set,
+    gradients and one parameter-sized temporary (a loss kernel's or a bias sum's; the stage's
+    weight GEMMs write GEMM_ROWS rows at a time) + the forward's Fortran-order W_hh (H²). Stored: peak_stored - 1 rows (h_0 is the caller's). Working set,
     with R = stage_rows(plan): the stage's R + 1 state rows and R gradient rows, the δ
     recursion's f' scratch (<= R/8 rows) and six (B, H) temporaries (current state, ∂L/∂h
     entering a run, ∂L/∂h_0, h_T, the recursion's product, one more), the output gradients

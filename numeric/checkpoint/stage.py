@@ -33,6 +33,9 @@ from ..truncation import UpdatePoint
 from ..window import delta_recursion
 
 
+GEMM_ROWS = 64
+"""Output rows of a weight GEMM per call (its (GEMM_ROWS, max(H, D)) output buffer is reused)."""
+
 MIN_SCRATCH = 8
 """An unstored advance flushes the stage when fewer free rows than this (or than its steps) remain."""
 
@@ -51,7 +54,7 @@ class Stage:
         self.G = np.empty((rows, B, H), prm.dtype)
         self.O = np.empty((rows, B, prm.output_size), prm.dtype)
         self.delta = np.zeros((B, H), prm.dtype)    # ∂L/∂h entering the next run from above
-        self.tmp = {n: np.empty_like(a) for n, a in grads}     # the weight GEMMs' outputs
+        self.tmp = np.empty(GEMM_ROWS * max(H, prm.input_size), prm.dtype)   # a GEMM's output rows
         self.W_hy_T = prm.W_hy.T
         self.loss = 0.0
         self.pos, self.lo = rows, None
@@ -114,14 +117,14 @@ class Stage:
         n, lo, B, H = self.R - self.pos, self.lo, self.S.shape[1], self.S.shape[2]
         hi, D = lo + n - 1, prm.input_size
         da = self.G[self.pos:].reshape(n * B, H)
-        _gemm_add(da.T, self.p.xs[lo - 1:hi].reshape(n * B, D), tmp["W_xh"], g.W_xh)
-        _gemm_add(da.T, self.S[self.pos:self.R].reshape(n * B, H), tmp["W_hh"], g.W_hh)
+        _gemm_add(da.T, self.p.xs[lo - 1:hi].reshape(n * B, D), tmp, g.W_xh)
+        _gemm_add(da.T, self.S[self.pos:self.R].reshape(n * B, H), tmp, g.W_hh)
         g.b_h[...] += da.sum(axis=0)
         a, b = max(lo, self.l1), min(hi, self.l2)
         if a <= b:
             j0, j1, V = self.pos + a - lo, self.pos + b - lo + 1, prm.output_size
             do = self.O[j0:j1].reshape((b - a + 1) * B, V)
-            _gemm_add(do.T, self.S[j0 + 1:j1 + 1].reshape((b - a + 1) * B, H), tmp["W_hy"], g.W_hy)
+            _gemm_add(do.T, self.S[j0 + 1:j1 + 1].reshape((b - a + 1) * B, H), tmp, g.W_hy)
             g.b_y[...] += do.sum(axis=0)
         split = min(max(self.tau_prev - lo + 1, 0), n)  # rows at steps <= tau_prev: accumulate
         if split:
@@ -135,6 +138,11 @@ class Stage:
 
 
 def _gemm_add(a: np.ndarray, b: np.ndarray, tmp: np.ndarray, acc: np.ndarray) -> None:
-    """acc += a @ b through the preallocated ``tmp`` (no parameter-sized temporary per call)."""
-    np.matmul(a, b, out=tmp)
-    acc[...] += tmp
+    """acc += a @ b, GEMM_ROWS output rows at a time through the preallocated ``tmp``: no
+    parameter-sized temporary (an (H, H) one is as large as 16 stored states at B = 16)."""
+    m, n = acc.shape
+    for i in range(0, m, GEMM_ROWS):
+        r = min(GEMM_ROWS, m - i)
+        out = tmp[:r * n].reshape(r, n)             # contiguous: BLAS writes it directly
+        np.matmul(a[i:i + GEMM_ROWS], b, out=out)
+        acc[i:i + GEMM_ROWS] += out
