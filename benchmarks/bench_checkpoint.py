@@ -10,13 +10,16 @@ share of full BPTT's.
 - pred ×: the issue's (evaluations + rho·T) / ((1 + rho)·T), rho = backward/forward cost ratio
   measured on full BPTT here (its time less a forward-only run, over that run). It assumes a
   step costs the same in both engines.
-- model ×: (evaluations·c_f + T·c_b) / full BPTT's time, with c_f, c_b the per-step forward and
-  backward costs measured on short sequences (full BPTT and a forward run at BLOCK and
-  3·BLOCK steps, the slope: no per-call constant), the size of the checkpointed engine's
-  blocks. Full BPTT streams T-sized buffers (tens of MiB) through the cache, the checkpointed
-  engine works in blocks of at most ~s + 1 steps, so its steps can be cheaper than full BPTT's;
-  this column charges the recomputation at the block rate and nothing else: per-call overhead
-  (the plan's Python, short GEMMs) is what meas/model > 1 shows.
+- model ×: (evaluations·c_f + T·c_b + fixed) / full BPTT's time, with c_f, c_b the per-step
+  forward and backward costs measured on short sequences (full BPTT and a forward run at BLOCK
+  and 3·BLOCK steps, the slope: no per-call constant), the size of the checkpointed engine's
+  blocks, and ``fixed`` the plan's own cost beyond its steps (the Python of its actions, each
+  run_states call and backward run's setup), measured by running the same plan on a tiny
+  problem (B, D, H, V = TINY, same T: every NumPy call costs its fixed overhead and next to no
+  arithmetic) less that problem's per-step costs times the steps. Full BPTT streams T-sized
+  buffers (tens of MiB) through the cache, the checkpointed engine works in blocks of at most
+  max(s + 1, 32) steps, so its steps can be cheaper than full BPTT's; what this column leaves
+  out is the cost of short GEMMs beyond their fixed overhead.
 
 Threads are pinned (--threads, default 1: on a shared machine a second BLAS thread mostly
 measures the neighbours). The runtime BLAS kernel is printed when threadpoolctl is importable:
@@ -37,6 +40,8 @@ SMOKE_CONFIGS = ((200, 16, 64, 256, 64), (1000, 8, 64, 256, 64))
 VARIANTS = ("10", "50", "100", "sqrtT", "sqrt")
 BLOCK = 32
 """Steps of the short sequences that measure the block-rate costs c_f, c_b (BLOCK and 3·BLOCK)."""
+TINY = (1, 2, 4, 3)
+"""(B, D, H, V) of the tiny problem that measures each plan's fixed cost (Python, per-call setup)."""
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -128,6 +133,7 @@ def bench(cfg, dtype: str, quick: bool, names=VARIANTS) -> dict:
     rho = (times["full"] - times["forward"]) / times["forward"]
     c_f = (times[f"forward@{3 * BLOCK}"] - times[f"forward@{BLOCK}"]) / (2 * BLOCK)
     c_b = (times[f"full@{3 * BLOCK}"] - times[f"full@{BLOCK}"]) / (2 * BLOCK) - c_f
+    fixed = fixed_costs(T, dtype, cks, quick)
     item = np.dtype(dtype).itemsize
     results = (T * B * D + sum(a.size for _, a in params)) * item   # ∂L/∂x, the parameter gradients
     full_peak = peak_bytes(fns["full"])
@@ -138,7 +144,8 @@ def bench(cfg, dtype: str, quick: bool, names=VARIANTS) -> dict:
         rows.append({"variant": name, "forward_steps": plan.forward_steps, "peak_stored": plan.peak_stored,
                      "runs": runs(plan), "time_factor": times[name] / times["full"],
                      "predicted": plan.time_factor(rho),
-                     "model": (plan.cell_evaluations * c_f + T * c_b) / times["full"],
+                     "model": (plan.cell_evaluations * c_f + T * c_b + fixed[name]) / times["full"],
+                     "fixed_ms": 1e3 * fixed[name],
                      "peak": peak, "bound": peak_bound(plan, B=B, D=D, H=H, V=V, itemsize=item),
                      "activation_share": (peak - results) / (full_peak - results), "ms": 1e3 * times[name]})
     return {"config": list(cfg), "dtype": dtype, "full_ms": 1e3 * times["full"],
@@ -147,6 +154,22 @@ def bench(cfg, dtype: str, quick: bool, names=VARIANTS) -> dict:
                          "full_c_b": 1e6 * (times["full"] - times["forward"]) / T},
             "full_bound": engine_bound(sizes(T, H, B=B, D=D, V=V, dtype=dtype)), "results": results,
             "others": others, "rows": rows}
+
+
+def fixed_costs(T: int, dtype: str, cks: dict, quick: bool) -> dict[str, float]:
+    """Seconds each plan costs beyond its steps: the plan on a tiny problem (TINY, same T) less
+    its evaluations and backward steps at that problem's per-step costs (slopes, as c_f, c_b)."""
+    params, xs, ys, h0 = problem((T,) + TINY, np.dtype(dtype))
+    hs = np.empty((T,) + h0.shape, dtype)
+    fns = {}
+    for n in (BLOCK, 3 * BLOCK):
+        fns[f"full@{n}"] = lambda n=n: bptt(params, xs[:n], ys[:n], h0=h0)
+        fns[f"forward@{n}"] = lambda n=n: run_states(params, xs[:n], h0, hs[:n], "tanh")
+    fns.update({name: (lambda ck=ck: bptt(params, xs, ys, h0=h0, checkpoint=ck)) for name, ck in cks.items()})
+    times, _ = time_interleaved(fns, target_s=0.2 if quick else 0.5, min_reps=1, max_reps=20, rounds=3)
+    c_f = (times[f"forward@{3 * BLOCK}"] - times[f"forward@{BLOCK}"]) / (2 * BLOCK)
+    c_b = (times[f"full@{3 * BLOCK}"] - times[f"full@{BLOCK}"]) / (2 * BLOCK) - c_f
+    return {name: times[name] - ck.schedule(T).cell_evaluations * c_f - T * c_b for name, ck in cks.items()}
 
 
 def show(res: dict) -> list[str]:
@@ -159,12 +182,12 @@ def show(res: dict) -> list[str]:
     head += (f"\n  per step: full BPTT forward {c['full_c_f']:.1f} µs, backward {c['full_c_b']:.1f} µs; "
              f"blocks of {BLOCK}-{3 * BLOCK} steps: forward {c['c_f']:.1f} µs, backward {c['c_b']:.1f} µs")
     lines = [head, f"  {'variant':<14} {'fwd steps':>9} {'runs':>5} {'stored':>6} {'time ×':>7} {'pred ×':>7} "
-                   f"{'meas/pred':>9} {'model ×':>7} {'meas/model':>10} {'peak MiB':>8} {'bound MiB':>9} "
+                   f"{'meas/pred':>9} {'fixed ms':>8} {'model ×':>7} {'meas/model':>10} {'peak MiB':>8} {'bound MiB':>9} "
                    f"{'act. mem':>8}"]
     for r in res["rows"]:
         lines.append(f"  {r['variant']:<14} {r['forward_steps']:>9} {r['runs']:>5} {r['peak_stored']:>6} "
                      f"{r['time_factor']:>7.3f} {r['predicted']:>7.3f} {r['time_factor'] / r['predicted']:>9.3f} "
-                     f"{r['model']:>7.3f} {r['time_factor'] / r['model']:>10.3f} "
+                     f"{r['fixed_ms']:>8.1f} {r['model']:>7.3f} {r['time_factor'] / r['model']:>10.3f} "
                      f"{r['peak'] / mib:>8.2f} {r['bound'] / mib:>9.2f} {r['activation_share']:>8.1%}")
     return lines
 
@@ -191,8 +214,10 @@ def main(args: argparse.Namespace) -> int:
     print("\n".join(lines))
     print("time ×   : median time of one checkpointed bptt() call ÷ full bptt()'s, interleaved rounds")
     print("pred ×   : (forward_steps + 1 + rho·T) / ((1 + rho)·T), rho measured on full BPTT below")
-    print(f"model ×  : ((forward_steps + 1)·c_f + T·c_b) / full BPTT's time, c_f and c_b per step on "
+    print(f"model ×  : ((forward_steps + 1)·c_f + T·c_b + fixed) / full BPTT's time, c_f and c_b per step on "
           f"{BLOCK}- and {3 * BLOCK}-step sequences (the engine's block sizes)")
+    print(f"fixed ms : the plan's cost beyond its steps (Python, per-call setup), measured with the same plan "
+          f"on a tiny problem (B, D, H, V) = {TINY}")
     print("runs     : the plan's backward runs (per-call overhead grows with them)")
     print("act. mem : activation memory, the peak less the results (∂L/∂x, the parameter gradients), "
           "÷ the same for full BPTT (tracemalloc, inputs excluded)")
