@@ -174,7 +174,9 @@ def _checked(spec: CheckSpec) -> dict[str, Any]:
         if spec.inputs == "one_hot":
             sizes["D"] = sizes["V"]
     return {"factors": {k: list(v) for k, v in spec.factors().items()}, "sizes": sizes,
-            "loss": None if spec.row else spec.loss, "inputs": spec.inputs}
+            "loss": None if spec.row else spec.loss, "inputs": spec.inputs,
+            "model": {"bias": spec.bias, "h0": spec.h0, "h0_passed": spec.pass_h0,
+                      "reduction": None if spec.row else spec.reduction}}
 
 
 def _counterexample(minimal: Outcome | None, swept: list[Outcome], spec: CheckSpec) -> Counterexample | None:

@@ -61,7 +61,15 @@ def hints(found: list[Finding], spec: CheckSpec, *, state_changed: bool, why: An
         ids = why.clip_ids
         found = findings([f.name for f in found if f.name != ERROR], [o for o in outcomes if id(o) not in ids],
                          [o for o in swept if id(o) not in ids], spec)
-        out.append(f"On the {len(why.rest)} failing case(s) clipping does not explain:")
+        rest = _readings(found, spec, why, [])
+        if rest:
+            rest[0] = f"On the {len(why.rest)} failing case(s) clipping does not explain: {rest[0][0].lower()}{rest[0][1:]}"
+        return out + rest
+    return _readings(found, spec, why, out)
+
+
+def _readings(found: list[Finding], spec: CheckSpec, why: Any, out: list[str]) -> list[str]:
+    """The named mistake, else the pattern of the wrong quantities (after ``out``)."""
     wrong = [f for f in found if f.wrong and f.name != ERROR]
     if not wrong:
         return out

@@ -130,7 +130,8 @@ class CheckReport:
             lines += [f"  {self.error}"] + [f"  note: {n}" for n in self.notes]
             lines.append("  (exit status 2: the function could not be checked; see docs/check.md)")
             return "\n".join(lines)
-        lines.append(f"  {self.convention} convention: {SIGNATURES[self.convention]}; {self.dtype}")
+        lines.append(f"  {self.convention} convention: {SIGNATURES[self.convention]}; {self.dtype}"
+                     + _model(self.checked.get("model", {})))
         lines.append("  " + _summary(self))
         lines += ["", _table(self)]
         if self.hints:
@@ -246,6 +247,15 @@ def _counterexample(ce: Counterexample) -> str:
             i = np.unravel_index(int(np.argmax(d)), d.shape)
             lines.append(f"    worst entry {list(map(int, i))}: expected {float(e[i])!r}, got {float(g[i])!r}")
     return "\n".join(lines)
+
+
+def _model(m: dict[str, Any]) -> str:
+    """'; model: no biases, h0 = 0 (fn takes no h0), mean over the steps' (only what differs)."""
+    parts = ([] if m.get("bias", True) else ["no biases (no b_h, b_y / b, db)"]) + \
+        ([] if m.get("h0", "given") == "given" else
+         ["h0 = 0" + ("" if m.get("h0_passed", True) else " (fn takes no h0)")]) + \
+        (["loss and gradients the mean over the steps"] if m.get("reduction") == "mean" else [])
+    return f"; model: {', '.join(parts)}" if parts else ""
 
 
 def _judged_at(r: CheckReport) -> str:
