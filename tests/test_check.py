@@ -120,7 +120,7 @@ CORRECT_OTHERS = [("correct_article.py", "column", {}), ("correct_vectorized.py"
 @pytest.mark.parametrize("file, entry, kw", CORRECT_OTHERS, ids=[f"{a}:{b}" for a, b, _ in CORRECT_OTHERS])
 def test_differently_written_correct_implementations_pass(file, entry, kw, dtype):
     fn, name = load_target(f"{IMPLS / file}:{entry}")
-    r = check_implementation(fn, examples=20, dtype=dtype, name=name, **kw)
+    r = check_implementation(fn, examples=CORRECT_EXAMPLES if DEEP else 20, dtype=dtype, name=name, **kw)
     assert r.passed, r.to_text()
     assert r.dtype == dtype
 

@@ -95,6 +95,31 @@ def test_a_refused_value_does_not_hide_a_bug_in_the_supported_ones():
     assert r.verdict == "wrong" and r.wrong == ["b_y"] and set(r.unsupported["activation"]) == {"identity", "relu"}
 
 
+def test_a_crash_on_some_option_value_is_not_a_refusal():
+    good, _ = load_target(f"{IMPLS / 'correct_partial_activation.py'}:column")
+
+    def crashes(params, xs, targets, h0, activation="tanh"):
+        if activation == "relu":
+            return [][1]                                     # IndexError: a bug, not "not supported"
+        return good(params, xs, targets, h0, activation)     # ValueError for identity: refused
+
+    r = check_implementation(crashes, examples=5, shrink=False)
+    assert r.verdict == "wrong" and list(r.unsupported["activation"]) == ["identity"]
+    assert r.finding("(raises)").wrong and r.wrong == ["(raises)"]
+
+
+def test_row_convention_without_bias_and_h0():
+    good, _ = load_target(f"{IMPLS / 'correct_row_steps.py'}:row")
+
+    def layer(x, Wx, Wh, dh):                                # no h0, no b: both zero
+        N, H = x.shape[0], Wh.shape[0]
+        dx, dh0, dWx, dWh, _ = good(x, np.zeros((N, H)), Wx, Wh, np.zeros(H), dh)
+        return dx, dh0, dWx, dWh
+
+    r = check_implementation(layer, convention="row", bias=False, h0="zero", examples=10)
+    assert r.passed and [f.name for f in r.findings] == ["dx", "dh0", "dWx", "dWh"], r.to_text()
+
+
 def test_float32_results_are_judged_at_float32_and_said_so():
     fn, name = load_target(f"{IMPLS / 'correct_float32_storage.py'}:column")
     seen = []

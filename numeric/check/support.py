@@ -1,7 +1,7 @@
 """What fn supports: option values it refuses, and the precision it really computes in.
 
 Option values: a value of ``activation``, ``loss_at`` or ``truncation`` (the keywords read from
-fn's signature) that fn refuses with an exception on the ordinary probe case — e.g.
+fn's signature) that fn refuses with an exception (one of REFUSALS) on the ordinary probe case — e.g.
 ``ValueError("unknown activation 'identity'")`` from an implementation of tanh and sigmoid
 only — is "not supported by fn": it is listed in the report and left out of the check, and the
 values fn does support are checked as usual.
@@ -35,8 +35,16 @@ def lower_precision(first: Outcome, spec: CheckSpec) -> tuple[CheckSpec, list[st
     return replace(spec, precision=f32, tol=TOLERANCES[f32]), low
 
 
+# How code says "I do not do that": a bug in the code path (IndexError, ZeroDivisionError, ...)
+# is not a refusal, and is checked (and reported) like any other answer.
+REFUSALS = ("ValueError", "NotImplementedError", "KeyError", "LookupError", "TypeError", "AssertionError")
+
+
 def _refused(o: Outcome) -> str | None:
-    return o.failure[len("fn raised "):] if o.failure and o.failure.startswith("fn raised ") else None
+    if not (o.failure and o.failure.startswith("fn raised ")):
+        return None
+    msg = o.failure[len("fn raised "):]
+    return msg if msg.split(":")[0].split(" ")[0] in REFUSALS else None
 
 
 def _split(fn: Callable, spec: CheckSpec, key: str, values: tuple[str, ...],
