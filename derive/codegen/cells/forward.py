@@ -91,7 +91,13 @@ class Forward:
                 self.node_locs[eq.target] = loc
             else:
                 code = self.value(eq.expr)
-                self.emit(f"{eq.target}_t = {code}")
+                last = self.lines[-1] if self.lines else ""
+                if lands is not None and isinstance(eq.expr, Act) and last == f"{act_name(eq.expr.f)}({code}, {code})":
+                    self.lines[-1] = f"{eq.target}_t = {code}"     # name the block, then activate it in place
+                    self.emit(f"{act_name(eq.expr.f)}({eq.target}_t, {eq.target}_t)")
+                    code = None
+                if code is not None:
+                    self.emit(f"{eq.target}_t = {code}")
                 if lands is not None:
                     self.node_locs[eq.target] = lands
                     self.locs[id(eq.expr)] = lands
@@ -182,7 +188,9 @@ class Forward:
         acc = None
         if prim is not None:
             acc = self.slot_code(prim)
-        for sign, t in ch.terms:
+        first_into_dest = prim is None and dest is not None and ch.terms[0][0] > 0 and \
+            not isinstance(ch.terms[0][1], (Ref, Const)) and id(ch.terms[0][1]) not in self.need_exprs
+        for i, (sign, t) in enumerate(ch.terms):
             slot = p.slots.get(id(t)) if isinstance(t, MatVec) else None
             if slot is not None and slot is prim:
                 continue
@@ -190,7 +198,14 @@ class Forward:
                 continue                                  # in the bias row added once per call
             if slot is not None and prim is not None and prim.buf == "x" and slot.buf == f"p_{p.aligned}":
                 continue                                  # added with the whole recurrent block
+            if i == 0 and first_into_dest:
+                self.value(t, dest)                       # the first term written into dest
+                continue
             rest.append((sign, self.slot_code(slot) if slot is not None else self.value(t)))
+        if first_into_dest:
+            for s, c in rest:
+                self.emit(f"{dest} {'-' if s < 0 else '+'}= {c}")
+            return dest
         if acc is None:                                   # no product: a plain sum
             code = " ".join(("- " if s < 0 else "+ ") + c for s, c in rest).removeprefix("+ ")
             if dest is None:

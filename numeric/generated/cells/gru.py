@@ -71,20 +71,21 @@ def forward(P, S, xs, state0, dims, activation=None):
         np.matmul(h_prev, S['p_h'].T, out=HP_h)    # W_hr @ h_prev, W_hz @ h_prev, W_hn @ h_prev: one GEMM
         # r = sigmoid(W_xr @ x + W_hr @ h_prev + b_r)
         XP_k[:, 0:H] += HP_h[:, 0:H]
-        sigmoid(XP_k[:, 0:H], XP_k[:, 0:H])
         r_t = XP_k[:, 0:H]
+        sigmoid(r_t, r_t)
         # z = sigmoid(W_xz @ x + W_hz @ h_prev + b_z)
         XP_k[:, H:2 * H] += HP_h[:, H:2 * H]
-        sigmoid(XP_k[:, H:2 * H], XP_k[:, H:2 * H])
         z_t = XP_k[:, H:2 * H]
+        sigmoid(z_t, z_t)
         # n = tanh(W_xn @ x + b_xn + r ⊙ (W_hn @ h_prev + b_hn))
         v1_t = v1[k]    # W_hn @ h_prev + b_hn  (stored for the backward pass)
         np.add(HP_h[:, 2 * H:3 * H], P["b_hn"], out=v1_t)
         XP_k[:, 2 * H:3 * H] += (r_t * v1_t)
-        tanh(XP_k[:, 2 * H:3 * H], XP_k[:, 2 * H:3 * H])
         n_t = XP_k[:, 2 * H:3 * H]
+        tanh(n_t, n_t)
         # h = (1 - z) ⊙ n + z ⊙ h_prev
-        np.add(((1 - z_t) * n_t), (z_t * h_prev), out=h_t)
+        np.multiply((1 - z_t), n_t, out=h_t)
+        h_t += (z_t * h_prev)
     return {"xs": xs, "XP": XP, "s_h": s_h, "v1": v1, "S": S, "dims": dims, "activation": activation}
 
 

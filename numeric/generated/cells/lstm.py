@@ -77,19 +77,20 @@ def forward(P, S, xs, state0, dims, activation=None):
         np.matmul(h_prev, S['p_h'].T, out=HP_h)    # W_hi @ h_prev, W_hf @ h_prev, W_hg @ h_prev, W_ho @ h_prev: one GEMM
         XP_k += HP_h
         # i = sigmoid(W_xi @ x + W_hi @ h_prev + b_i)
-        sigmoid(XP_k[:, 0:H], XP_k[:, 0:H])
         i_t = XP_k[:, 0:H]
+        sigmoid(i_t, i_t)
         # f = sigmoid(W_xf @ x + W_hf @ h_prev + b_f)
-        sigmoid(XP_k[:, H:2 * H], XP_k[:, H:2 * H])
         f_t = XP_k[:, H:2 * H]
+        sigmoid(f_t, f_t)
         # g = tanh(W_xg @ x + W_hg @ h_prev + b_g)
-        tanh(XP_k[:, 2 * H:3 * H], XP_k[:, 2 * H:3 * H])
         g_t = XP_k[:, 2 * H:3 * H]
+        tanh(g_t, g_t)
         # og = sigmoid(W_xo @ x + W_ho @ h_prev + b_o)
-        sigmoid(XP_k[:, 3 * H:4 * H], XP_k[:, 3 * H:4 * H])
         og_t = XP_k[:, 3 * H:4 * H]
+        sigmoid(og_t, og_t)
         # c = f ⊙ c_prev + i ⊙ g
-        np.add((f_t * c_prev), (i_t * g_t), out=c_t)
+        np.multiply(f_t, c_prev, out=c_t)
+        c_t += (i_t * g_t)
         # h = og ⊙ tanh(c)
         v1_t = v1[k]    # tanh(c)  (stored for the backward pass)
         tanh(c_t, v1_t)
