@@ -15,7 +15,7 @@ import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixExpr
 from sympy.printing.pretty.stringpict import prettyForm
 
-from .expr import Act, Add, Const, Had, MatVec, Ref, Scale, Sub
+from .expr import Act, Add, Const, Had, MatVec, Ref, Scale, Sub, refs
 from .graph import CellGraph
 from .vjp import ENTRIES, MATRIX, forward, resolve
 
@@ -81,10 +81,17 @@ def step_notation(g: CellGraph, r: int, *, symbolic: bool = False) -> dict:
     """
     states = list(g.cell.states)
     step = (lambda t: "r" if t == r else "{r-1}") if symbolic else str
+    letters = {ref.name: ref.shape for eq in g.cell.equations for ref in refs(eq.expr)}
+    letters.update({s: (d,) for s, d in g.cell.states.items()})
+
+    def shape(name, t):
+        if not symbolic:                 # symbolic: the letters H, D, V (no 1 x 1 simplification)
+            return g.mat(name, t).shape
+        dims = [sp.Symbol(d) for d in letters.get(name, ("H",))]
+        return (dims[0], dims[1] if len(dims) > 1 else 1)
 
     def sym(name, t=None):
-        shape = g.mat(name, t).shape
-        return sp.MatrixSymbol(name if t is None else f"{name}_{step(t)}", *shape)
+        return sp.MatrixSymbol(name if t is None else f"{name}_{step(t)}", *shape(name, t))
 
     def get(ref: Ref):
         if ref.kind == "param":
@@ -100,7 +107,7 @@ def step_notation(g: CellGraph, r: int, *, symbolic: bool = False) -> dict:
     def jvp(e, b):
         if isinstance(e, Ref):
             if e.kind == "prev":
-                return sp.Identity(g.mat(b, 0).shape[0]) if e.name == b else None
+                return sp.Identity(shape(b, 0)[0]) if e.name == b else None
             return tangent.get((e.name, b)) if e.kind in ("node", "state") else None
         if isinstance(e, Const):
             return None
