@@ -109,8 +109,8 @@ class Stage:
         self.pos, self.lo = i0, u
 
     def flush(self) -> None:
-        """The staged steps' sums, one GEMM each; S's first staged state moves to the top row
-        (it is the state the next run retains)."""
+        """The staged steps' sums, one GEMM each (in GEMM_ROWS-row pieces of its output); S's first
+        staged state moves to the top row (it is the state the next run retains)."""
         if self.lo is None:
             return
         g, tmp, prm = self.grads, self.tmp, self.p.params
