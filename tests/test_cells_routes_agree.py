@@ -97,12 +97,12 @@ def test_rtrl_equals_symbolic_derivation(name):
 
 def test_rtrl_of_elman_equals_numeric_bptt():
     from numeric import bptt
-    from numeric.params import Params
+    from numeric.params import PARAM_NAMES, Params
 
     @settings(max_examples=15 * SCALE)
     @given(cell_problems(CELLS["elman"], "elman", scales=(0.5, 1.0, 2.0)))
     def check(p):
-        prm = Params(*(p.params[n] for n in ("W_xh", "W_hh", "b_h", "W_hy", "b_y")))
+        prm = Params(*(p.params[n] for n in PARAM_NAMES))
         v = bptt(prm, p.xs, p.targets, h0=None if p.state0 is None else p.state0["h"], activation=p.activation,
                  loss=p.loss, loss_at=p.loss_at, loss_weights=p.loss_weights)
         vanilla = CellGradients(v.loss, {n: a for n, a in v.grads},

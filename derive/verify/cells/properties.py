@@ -66,13 +66,13 @@ def engine(p: CellProblem, *, truncation: bool = True, **changes):
     return bptt(p.engine, **(p.kwargs(truncation) | changes))
 
 
-def magnitudes(p: CellProblem):
+def rounding_scale(p: CellProblem):
     return cell_magnitudes(p.cell, **p.kwargs(truncation=False))[0]
 
 
 def engine_vs(route: Callable[[CellProblem], Any], *, truncated: bool = True):
     def measure(p: CellProblem) -> float:
-        return roundoff_error(engine(p, truncation=truncated), route(p), magnitudes(p))[0]
+        return roundoff_error(engine(p, truncation=truncated), route(p), rounding_scale(p))[0]
     return measure
 
 
@@ -87,7 +87,7 @@ def symbolic_error(p: CellProblem) -> float:
     loses an |o| below ~1e-30 next to 1, an absolute error the engine's bound does not contain;
     the loss's scale is widened by 1e-25 per step and sequence for it (gradients unaffected).
     """
-    mag = magnitudes(p)
+    mag = rounding_scale(p)
     mag = mag._replace(loss=mag.loss + SYMBOLIC_LOSS_FLOOR / EPS64 * p.T * (p.B or 1))
     return roundoff_error(engine(p), symbolic_gradients(p.cell, **p.kwargs()), mag)[0]
 
@@ -108,7 +108,7 @@ def fd_error(p: CellProblem) -> float:
     wrt["dxs"] = xs
     numeric = central_differences(lambda: bptt(p.engine, **call).loss, wrt, FD_EPS)
     A = result_arrays(analytic)
-    loss_mag = float(magnitudes(p).loss)
+    loss_mag = float(rounding_scale(p).loss)
     return fd_relative_error(numeric, {k: A[k] for k in numeric}, loss_mag, FD_EPS, FD_RTOL)[0]
 
 
@@ -126,7 +126,7 @@ def k2_at_least_T(p: CellProblem) -> st.SearchStrategy[CellProblem]:
 
 
 def k2_equals_full(p: CellProblem) -> float:
-    return roundoff_error(engine(p), engine(p, truncation=False), magnitudes(p))[0]
+    return roundoff_error(engine(p), engine(p, truncation=False), rounding_scale(p))[0]
 
 
 def chunked(p: CellProblem) -> CellGradients:
@@ -182,7 +182,7 @@ def float32_error(p: CellProblem) -> float:
     w = None if p.loss_weights is None else np.asarray(p.loss_weights, np.float64)
     y = p.targets if p.targets.dtype.kind == "i" else np.asarray(p.targets, np.float64)
     p64 = p.replace(params=up, xs=np.asarray(p.xs, np.float64), targets=y, state0=s0, loss_weights=w)
-    return roundoff_error(engine(p), engine(p64), magnitudes(p64), dtype=np.float32)[0]
+    return roundoff_error(engine(p), engine(p64), rounding_scale(p64), dtype=np.float32)[0]
 
 
 def batch_sum_error(p: CellProblem) -> float:
@@ -194,21 +194,21 @@ def batch_sum_error(p: CellProblem) -> float:
                            {s: c * np.stack([r.dstate0[s] for r in parts]) for s in whole.dstate0},
                            c * np.stack([r.dxs for r in parts], axis=1),
                            {s: np.stack([r.state_last[s] for r in parts]) for s in whole.state_last})
-    return roundoff_error(whole, summed, magnitudes(p))[0]
+    return roundoff_error(whole, summed, rounding_scale(p))[0]
 
 
 def elman_error(p: CellProblem) -> float:
     """The elman cell's generated engine against numeric.bptt, in numeric's own round-off measure."""
     from numeric import bptt
     from numeric.bptt import BPTTResult
-    from numeric.params import Params
+    from numeric.params import PARAM_NAMES, Params
     from numeric.routes.compare import magnitudes as vanilla_magnitudes, roundoff_error as vanilla_error
 
-    prm = Params(*(p.params[n] for n in ("W_xh", "W_hh", "b_h", "W_hy", "b_y")))
+    prm = Params(*(p.params[n] for n in PARAM_NAMES))       # the elman cell's names are the vanilla ones
     kw = dict(xs=p.xs, targets=p.targets, h0=None if p.state0 is None else p.state0["h"], activation=p.activation,
               loss=p.loss, loss_at=p.loss_at, loss_weights=p.loss_weights)
     r = engine(p)
-    cells = BPTTResult(r.loss, Params(*(r.grads[n] for n in ("W_xh", "W_hh", "b_h", "W_hy", "b_y"))),
+    cells = BPTTResult(r.loss, Params(*(r.grads[n] for n in PARAM_NAMES)),
                        r.dstate0["h"], r.dxs, r.state_last["h"])
     return vanilla_error(bptt(prm, **kw, truncation=p.truncation), cells, vanilla_magnitudes(prm, **kw))[0]
 
