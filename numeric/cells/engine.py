@@ -4,10 +4,11 @@ The generated module (numeric/generated/cells/<cell>.py) runs the cell's steps; 
 what every cell shares, as numeric.bptt does for the vanilla RNN: the checks, the output layer
 o_t = W_hy s_t + b_y (one GEMM over all loss steps; a cell with ``READOUT = False`` gives the
 logits itself), the loss and ∂L/∂o (numeric/kernels.py, the rules table's losses), and the
-update-point windows of Truncation(k1, k2) (numeric/truncation.py, docs/truncation.md)::
+update-point windows of Truncation(k1, k2) (numeric/truncation.py, docs/truncation.md; the loop
+is numeric/cells/windows.py)::
 
-    tape = forward(all steps)                       # states, gates: what the backward reads
     for tau_prev, tau, start in update_points(T, truncation):
+        tape = forward(steps tau_prev+1..tau), with the steps start..tau_prev the window shares
         seed = ∂L_t/∂s_t for the losses tau_prev < t <= tau (zero rows elsewhere)
         grads += backward(tape, seed, steps start..tau)   # nothing flows to start - 1 unless start = 1
 """
@@ -22,10 +23,10 @@ from types import ModuleType
 import numpy as np
 
 from ..finite import quiet
-from ..kernels import loss_and_grad_
 from ..rules import LOSSES
 from ..truncation import update_points
 from ..validate import check_loss, check_loss_at, check_loss_weights, check_targets, check_truncation
+from .windows import run_windows
 from .validate import check_activation_for, check_cell_params, check_cell_xs, check_state0, resolve
 
 
@@ -141,52 +142,12 @@ def bptt(cell, params, xs, targets, state0=None, *, loss: str = "cross_entropy",
         out = checkpointed_cells(run, y, w, points, loss, first, scale, checkpoint)
         _warn_nonfinite(m, out[0], out[1], dtype)
         return CellBPTTResult(*out)
-    grads: dict[str, np.ndarray] = {}
-    dstate0 = {s: np.zeros_like(v) for s, v in run.state0.items()}
-    dxs = None
     with np.errstate(**quiet):
         S = m.stack(P, dims)
-        tape = m.forward(P, S, run.xs, run.state0, dims, run.activation)
-        do = _logits(run, tape, first)
-        total = float(loss_and_grad_(loss, do, y[first - 1:], None if w is None else w[first - 1:], scale).sum())
-        if m.READOUT:
-            out = m.outputs(tape)[first - 1:]
-            n, H = out.shape[0], out.shape[2]
-            grads["W_hy"] = do.reshape(n * B, V).T @ out.reshape(n * B, H)
-            grads["b_y"] = do.reshape(n * B, V).sum(axis=0)
-            seed_all = np.matmul(do.reshape(n * B, V), P["W_hy"]).reshape(n, B, H)
-            del do
-        else:
-            seed_all = do
-        for tau_prev, tau, start in points:
-            lo = max(tau_prev + 1, first)                # the window's loss steps lo..tau
-            if lo > tau:
-                continue
-            if start == first == lo:
-                seed = seed_all[start - first:tau - first + 1]
-            else:
-                seed = np.zeros((tau - start + 1,) + seed_all.shape[1:], dtype)
-                seed[lo - start:] = seed_all[lo - first:tau - first + 1]
-            g, dstart, dx = m.backward(P, S, tape, seed, start, tau)
-            for name, v in g.items():
-                if name in grads:
-                    grads[name] += v
-                else:
-                    grads[name] = v
-            if start == 1:
-                for s in dstate0:
-                    dstate0[s] += dstart[s]
-            if len(points) == 1:
-                dxs = dx
-            else:
-                if dxs is None:
-                    dxs = np.zeros(run.xs.shape, dtype)
-                dxs[start - 1:tau] += dx
-    if dxs is None:
-        dxs = np.zeros(run.xs.shape, dtype)
+        total, grads, dstate0, dxs, last = run_windows(run, S, y, w, points, loss, first, scale)
     grads = {n: grads[n] if n in grads else np.zeros_like(P[n]) for n in m.PARAMS}
     _warn_nonfinite(m, total, grads, dtype)
-    last = {s: run.unbatch(tape[f"s_{s}"][T].copy()) for s in m.STATES}
+    last = {s: run.unbatch(v) for s, v in last.items()}
     return CellBPTTResult(total, grads, {s: run.unbatch(v) for s, v in dstate0.items()},
                           run.unbatch(dxs, axis=1), last)
 
