@@ -11,11 +11,12 @@ share of full BPTT's.
   measured on full BPTT here (its time less a forward-only run, over that run). It assumes a
   step costs the same in both engines.
 - model ×: (evaluations·c_f + T·c_b + fixed) / full BPTT's time, with c_f, c_b the per-step
-  forward and backward costs measured on short sequences (full BPTT and a forward run at BLOCK
-  and 3·BLOCK steps, the slope: no per-call constant), the size of the checkpointed engine's
-  blocks, and ``fixed`` the plan's own cost beyond its steps (the Python of its actions, each
-  run_states call and backward run's setup), measured by running the same plan on a tiny
-  problem (B, D, H, V = TINY, same T: every NumPy call costs its fixed overhead and next to no
+  forward and backward costs at the checkpointed engine's block size, measured over the whole
+  sequence in blocks of BLOCK steps (c_f: run_states chunk by chunk; c_f + c_b: bptt with
+  Truncation(BLOCK, BLOCK), which back-propagates the same steps window by window), and
+  ``fixed`` the plan's own cost beyond its steps (the Python of its actions, each run_states
+  call and backward run's setup), measured by running the same plan on a tiny problem
+  (B, D, H, V = TINY, same T: every NumPy call costs its fixed overhead and next to no
   arithmetic) less that problem's per-step costs times the steps. Full BPTT streams T-sized
   buffers (tens of MiB) through the cache, the checkpointed engine works in blocks of at most
   max(s + 1, 32) steps, so its steps can be cheaper than full BPTT's; what this column leaves
@@ -39,7 +40,7 @@ CONFIGS = ((1000, 16, 64, 256, 64), (5000, 8, 64, 256, 64))
 SMOKE_CONFIGS = ((200, 16, 64, 256, 64), (1000, 8, 64, 256, 64))
 VARIANTS = ("10", "50", "100", "sqrtT", "sqrt")
 BLOCK = 32
-"""Steps of the short sequences that measure the block-rate costs c_f, c_b (BLOCK and 3·BLOCK)."""
+"""Steps per block of the block-rate runs that measure c_f, c_b (the engine's advance chunk)."""
 TINY = (1, 2, 4, 3)
 """(B, D, H, V) of the tiny problem that measures each plan's fixed cost (Python, per-call setup)."""
 
@@ -91,7 +92,7 @@ import numpy as np     # noqa: E402
 
 import _bench_info     # noqa: E402
 from _bench_measure import peak_bytes, problem, time_interleaved   # noqa: E402
-from numeric import bptt                                            # noqa: E402
+from numeric import Truncation, bptt                                # noqa: E402
 from numeric.analysis.memory import engine_bound, sizes              # noqa: E402
 from numeric.checkpoint import Checkpointing                        # noqa: E402
 from numeric.checkpoint.engine import compile_actions, peak_bound   # noqa: E402
@@ -122,17 +123,16 @@ def bench(cfg, dtype: str, quick: bool, names=VARIANTS) -> dict:
     cks = variants(T, names)
     fns = {"full": lambda: bptt(params, xs, ys, h0=h0),
            "forward": lambda: run_states(params, xs, h0, hs, "tanh")}
-    for n in (BLOCK, 3 * BLOCK):                   # the block-rate costs (slope of two lengths)
-        fns[f"full@{n}"] = lambda n=n: bptt(params, xs[:n], ys[:n], h0=h0)
-        fns[f"forward@{n}"] = lambda n=n: run_states(params, xs[:n], h0, hs[:n], "tanh")
+    fns["forward/blocks"] = lambda: chunked_forward(params, xs, h0, hs)   # the block-rate costs
+    fns["bptt/blocks"] = lambda: bptt(params, xs, ys, h0=h0, truncation=Truncation(BLOCK, BLOCK))
     fns.update({name: (lambda ck=ck: bptt(params, xs, ys, h0=h0, checkpoint=ck)) for name, ck in cks.items()})
     watch = _bench_info.OthersCPU().start()
     times, _ = time_interleaved(fns, target_s=0.5 if quick else 2.0, min_reps=1, max_reps=20,
                                 rounds=3 if quick else 5)
     others = watch.share()
     rho = (times["full"] - times["forward"]) / times["forward"]
-    c_f = (times[f"forward@{3 * BLOCK}"] - times[f"forward@{BLOCK}"]) / (2 * BLOCK)
-    c_b = (times[f"full@{3 * BLOCK}"] - times[f"full@{BLOCK}"]) / (2 * BLOCK) - c_f
+    c_f = times["forward/blocks"] / T
+    c_b = times["bptt/blocks"] / T - c_f
     fixed = fixed_costs(T, dtype, cks, quick)
     item = np.dtype(dtype).itemsize
     results = (T * B * D + sum(a.size for _, a in params)) * item   # ∂L/∂x, the parameter gradients
@@ -156,19 +156,26 @@ def bench(cfg, dtype: str, quick: bool, names=VARIANTS) -> dict:
             "others": others, "rows": rows}
 
 
+def chunked_forward(params, xs, h0, hs) -> None:
+    """run_states over xs in BLOCK-step chunks, each from the last state of the one before."""
+    prev = h0
+    for lo in range(0, len(xs), BLOCK):
+        run_states(params, xs[lo:lo + BLOCK], prev, hs[lo:lo + BLOCK], "tanh")
+        prev = hs[min(lo + BLOCK, len(xs)) - 1]
+
+
 def fixed_costs(T: int, dtype: str, cks: dict, quick: bool) -> dict[str, float]:
     """Seconds each plan costs beyond its steps: the plan on a tiny problem (TINY, same T) less
-    its evaluations and backward steps at that problem's per-step costs (slopes, as c_f, c_b)."""
+    its evaluations and backward steps at that problem's per-step costs (the chunked forward,
+    and full BPTT less it: no cache effects at this size, and one call's overhead only)."""
     params, xs, ys, h0 = problem((T,) + TINY, np.dtype(dtype))
     hs = np.empty((T,) + h0.shape, dtype)
-    fns = {}
-    for n in (BLOCK, 3 * BLOCK):
-        fns[f"full@{n}"] = lambda n=n: bptt(params, xs[:n], ys[:n], h0=h0)
-        fns[f"forward@{n}"] = lambda n=n: run_states(params, xs[:n], h0, hs[:n], "tanh")
+    fns = {"forward/blocks": lambda: chunked_forward(params, xs, h0, hs),
+           "full": lambda: bptt(params, xs, ys, h0=h0)}
     fns.update({name: (lambda ck=ck: bptt(params, xs, ys, h0=h0, checkpoint=ck)) for name, ck in cks.items()})
     times, _ = time_interleaved(fns, target_s=0.2 if quick else 0.5, min_reps=1, max_reps=20, rounds=3)
-    c_f = (times[f"forward@{3 * BLOCK}"] - times[f"forward@{BLOCK}"]) / (2 * BLOCK)
-    c_b = (times[f"full@{3 * BLOCK}"] - times[f"full@{BLOCK}"]) / (2 * BLOCK) - c_f
+    c_f = times["forward/blocks"] / T
+    c_b = (times["full"] - times["forward/blocks"]) / T
     return {name: times[name] - ck.schedule(T).cell_evaluations * c_f - T * c_b for name, ck in cks.items()}
 
 
@@ -180,7 +187,7 @@ def show(res: dict) -> list[str]:
             f"{res['full_peak'] / mib:.1f} MiB (bound {res['full_bound'] / mib:.1f}); others {others}")
     c = res["block_us"]
     head += (f"\n  per step: full BPTT forward {c['full_c_f']:.1f} µs, backward {c['full_c_b']:.1f} µs; "
-             f"blocks of {BLOCK}-{3 * BLOCK} steps: forward {c['c_f']:.1f} µs, backward {c['c_b']:.1f} µs")
+             f"in {BLOCK}-step blocks: forward {c['c_f']:.1f} µs, backward {c['c_b']:.1f} µs")
     lines = [head, f"  {'variant':<14} {'fwd steps':>9} {'runs':>5} {'stored':>6} {'time ×':>7} {'pred ×':>7} "
                    f"{'meas/pred':>9} {'fixed ms':>8} {'model ×':>7} {'meas/model':>10} {'peak MiB':>8} {'bound MiB':>9} "
                    f"{'act. mem':>8}"]
@@ -214,8 +221,8 @@ def main(args: argparse.Namespace) -> int:
     print("\n".join(lines))
     print("time ×   : median time of one checkpointed bptt() call ÷ full bptt()'s, interleaved rounds")
     print("pred ×   : (forward_steps + 1 + rho·T) / ((1 + rho)·T), rho measured on full BPTT below")
-    print(f"model ×  : ((forward_steps + 1)·c_f + T·c_b + fixed) / full BPTT's time, c_f and c_b per step on "
-          f"{BLOCK}- and {3 * BLOCK}-step sequences (the engine's block sizes)")
+    print(f"model ×  : ((forward_steps + 1)·c_f + T·c_b + fixed) / full BPTT's time, c_f and c_b per step in "
+          f"{BLOCK}-step blocks (run_states chunk by chunk; bptt with Truncation({BLOCK}, {BLOCK}))")
     print(f"fixed ms : the plan's cost beyond its steps (Python, per-call setup), measured with the same plan "
           f"on a tiny problem (B, D, H, V) = {TINY}")
     print("runs     : the plan's backward runs (per-call overhead grows with them)")
