@@ -90,13 +90,6 @@ def worked_example(cell: str = "lstm", *, digits: int = 12) -> CellExample:
 
 
 def example_text(ex: CellExample) -> str:
-    """The example as text: the values, then forward nodes, δ and gradients (exact = decimal)."""
-    lines = [f"Worked example: cell {ex.cell}, T = {ex.T}, H = D = V = 1, half_sse at every step",
-             f"  {ex.note}", "", "Values: " + ", ".join(f"{k} = {v}" for k, v in ex.values.items()), "",
-             "Forward:"]
-    lines += [f"  {v.name} = {v.exact} = {v.decimal}" for v in ex.nodes.values()]
-    lines += ["", "δ recursion (backward):"]
-    lines += [f"  {v.name} = {v.decimal}" for v in ex.deltas.values()]
-    lines += ["", "Gradients:"]
-    lines += [f"  ∂L/∂{v.name} = {v.decimal}" for v in ex.gradients.values()]
-    return "\n".join(lines)
+    """The example as text (derive/cells/printing/example.py has every format)."""
+    from .printing.example import example_text as text
+    return text(ex)

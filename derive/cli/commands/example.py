@@ -51,7 +51,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                    help="a loss at every step (all, default) or only at the last (last)")
     s.add_argument("--cell", default="elman", metavar="{elman,gru,lstm}",
                    help="the cell: elman (default, the vanilla example) or the scalar T = 3 example of "
-                        "gru or lstm (canonical values, text only; docs/lstm.md)")
+                        "gru or lstm (canonical values; every format; docs/lstm.md)")
     o = parser.add_argument_group("output")
     o.add_argument("--digits", default=None, metavar="N",
                    help="significant digits of the decimals, 1 to 50 (default 6)")
@@ -83,8 +83,12 @@ def run(args: argparse.Namespace) -> int:
     fmt = choice("--format", args.format, FORMATS)
     check_standalone(args, fmt)
     if args.cell != "elman":                      # elman: today's code path, unchanged
-        from derive.cells.cli import example_printed
-        print(example_printed(args, fmt, NUMBER_FLAGS))
+        from derive.cells.routes import example_printed
+        out = example_printed(args, fmt, NUMBER_FLAGS)
+        if fmt == "json":
+            print(json.dumps(out, indent=2, ensure_ascii=False))
+        else:
+            print(latex_out(args, fmt, out) if fmt == "latex" else out, end="" if fmt == "markdown" else "\n")
         return 0
     if fmt == "json":
         refuse_unused(args, {"--digits": "digits"}, "to text, markdown and latex (JSON holds exact forms and floats)")
