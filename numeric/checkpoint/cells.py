@@ -45,7 +45,7 @@ def checkpointed_cells(run, y, w, points, loss: str, first: int, scale: float, c
     caller's layout, as numeric.cells.bptt's result fields.
     """
     check_checkpoint(checkpoint)
-    m, P, xs = run.m, run.P, run.xs
+    m, P = run.m, run.P
     plans = {n: checkpoint.schedule(n) for n in sorted({tau - start + 1 for _, tau, start in points})}
     call = _Call(run, y, w, loss, first, scale, sorted({start - 1 for _, _, start in points}))
     dstate0 = {s: np.zeros_like(v) for s, v in run.state0.items()}
