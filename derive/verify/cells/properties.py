@@ -10,12 +10,12 @@ correct float64 routes differ by at most ~n·ε·E, n the longest chain of round
 per step a gate sums D + H + 2 products, a gated cell chains up to ~6 element-wise operations
 and the output layer H + 1, so n <= T·(4(D + H) + V + 10) <= 5·(4·6 + 13) = 185 here, and
 n·ε = 4e-14. CELL_ROUNDOFF = 1e-12 leaves a factor ~25 over that (the largest value seen in
-600 draws per built-in cell of engine vs RTRL and RTRL vs symbolic was ~3e-15); a wrong
+300 draws of every property for every built-in cell and the MGU, seed 7, was 2.7e-15); a wrong
 gradient scores ~1 (tests/test_cells_routes_agree.py checks a 1e-3 slip scores > 1e-9).
 
 Central differences (float64, eps = 1e-6): truncation error eps²·|∂³L|/6 ~ 1e-12·|∂³L| and
 rounding ~ε·|L|_mag/eps ~ 2e-10·|L|_mag per entry, so a correct gradient shows a norm-wise
-relative error ~1e-9 (largest seen ~5e-8 at weight scale 1 with sigmoid gates); FD_RTOL = 1e-7
+relative error ~1e-9 (largest seen 1.8e-8, the GRU at weight scale 1); FD_RTOL = 1e-7
 is the article's bar. Weights are drawn at scales 0.5 and 1 there (larger ones make |∂³L|
 large enough to reach 1e-7 with a correct gradient); the exact routes cover scales up to 2.
 """
