@@ -1,0 +1,75 @@
+"""evaluate(fn, case, spec): run the user's cell implementation on one case and judge it, with
+the elman checker's verdict rule (numeric/check/compare.py ``relative_errors``):
+
+    err = ‖got − expected‖ / max(‖got‖ + ‖expected‖, tol.floor · ‖ν‖, tol.tiny),  wrong ⇔ err >= rtol
+
+ν, the quantity's magnitude, is estimated here by the reference's sensitivity to its inputs
+(the elman checker's absolute-value recursion has no general counterpart for a gated cell):
+every input (weights, xs, initial states, dh) is perturbed by a relative δ = 1e-6 in two
+random directions, and ‖ν‖ = NU · max ‖Δ‖ / δ. A correct implementation's rounding error is
+about ε times that sensitivity times a small constant (the forward error of backward-stable
+sums and products), so NU = 10 puts the float32 floor at rtol · floor · 10 = 5e-4 of it — some
+100x above the float32 noise and far below the 1e-2 .. 1 relative errors of a real bug; it
+matters only where a quantity is much smaller than its own terms (cancellation). It is an
+estimate, not a bound: documented as such (docs/check.md, "Gated cells").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..compare import Outcome, relative_errors
+from ..conventions import ContractError
+from .cases import CellCase
+from .layouts import call, named
+from .reference import engine
+from .spec import CellSpec
+
+DELTA = 1e-6
+NU = 10.0
+
+
+def expected(case: CellCase, spec: CellSpec) -> dict[str, Any]:
+    return named(engine(case, spec), case, spec)
+
+
+def magnitudes(case: CellCase, spec: CellSpec, ref: dict[str, Any]) -> dict[str, float]:
+    """‖ν‖ per quantity: NU times the reference's largest response per unit relative perturbation."""
+    rng = np.random.default_rng(7)
+    worst: dict[str, float] = {}
+    for _ in range(2):
+        bump = lambda a: a * (1 + DELTA * rng.uniform(-1, 1, np.shape(a)))  # noqa: E731
+        P = {n: bump(a) for n, a in case.params.items()}
+        out = named(engine(case, spec, P, bump(case.xs), {s: bump(v) for s, v in case.state0.items()},
+                           None if case.dhs is None else bump(case.dhs)), case, spec)
+        for n, v in ref.items():
+            d = float(np.linalg.norm(np.ravel(np.asarray(out[n], float) - np.asarray(v, float)))) / DELTA
+            worst[n] = max(worst.get(n, 0.0), d)
+    return {n: NU * v for n, v in worst.items()}
+
+
+def evaluate(fn: Any, case: CellCase, spec: CellSpec) -> Outcome:
+    """Call fn on the case and compare with the engine at spec.tol (G's Outcome, G's rule)."""
+    ref = expected(case, spec)
+    try:
+        got, mutated, dtypes = call(fn, case, spec, ref)
+    except ContractError as e:
+        return Outcome(case, ref, None, failure=str(e))
+    errs = judge(case, spec, got, ref)
+    wrong = tuple(n for n, v in errs.items() if not v < spec.tol.rtol)
+    unreliable = tuple(n for n in ref if n in got and n not in errs)
+    return Outcome(case, ref, got, errs, wrong, None, mutated, unreliable, dtypes)
+
+
+def judge(case: CellCase, spec: CellSpec, got: dict[str, Any], want: dict[str, Any], cache: dict | None = None,
+          tol=None) -> dict[str, float]:
+    """err per quantity of ``got`` against ``want`` (the magnitudes computed at most once)."""
+    memo = {} if cache is None else cache
+
+    def nu():
+        if "nu" not in memo:
+            memo["nu"] = magnitudes(case, spec, want)
+        return memo["nu"]
+    return relative_errors(got, want, nu, tol or spec.tol)
