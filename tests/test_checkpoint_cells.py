@@ -133,3 +133,13 @@ def test_checkpointed_cell_memory_does_not_grow_with_T(cell):
     assert rest[800] <= rest[100] * 1.05 + 4_000, rest
     full = {T: _cell_peak(cell, T, None) for T in (100, 400)}
     assert full[400] > 3 * full[100], full
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "relu", "identity"])
+def test_checkpointed_cell_bptt_passes_the_activation(activation):
+    params, xs, ys = problem("elman", 30)
+    full = cells.bptt("elman", params, xs, ys, activation=activation)
+    got = cells.bptt("elman", params, xs, ys, activation=activation, checkpoint=Checkpointing(slots=3))
+    assert_same(full, got, RTOL[np.float64])
+    tanh = cells.bptt("elman", params, xs, ys, checkpoint=Checkpointing(slots=3))
+    assert abs(tanh.loss - got.loss) > 1e-6 * abs(tanh.loss)     # the activation did change the cell
