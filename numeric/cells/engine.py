@@ -26,6 +26,7 @@ from ..finite import quiet
 from ..rules import LOSSES
 from ..truncation import update_points
 from ..validate import check_loss, check_loss_at, check_loss_weights, check_targets, check_truncation
+from .windows import logits as _logits
 from .windows import run_windows
 from .validate import check_activation_for, check_cell_params, check_cell_xs, check_state0, resolve
 
@@ -77,17 +78,6 @@ def _prepare(cell, params, xs, state0, activation) -> _Run:
     return _Run(m, P, dims, xs3, s0, act, batched)
 
 
-def _logits(run: _Run, tape: dict, first: int) -> np.ndarray:
-    """o_first..o_T, (m, B, V), a fresh array (the loss overwrites it with ∂L/∂o)."""
-    out = run.m.outputs(tape)[first - 1:]
-    if not run.m.READOUT:
-        return np.array(out)
-    n, B, H = out.shape
-    o = np.matmul(out.reshape(n * B, H), run.P["W_hy"].T).reshape(n, B, -1)
-    o += run.P["b_y"]
-    return o
-
-
 def forward(cell, params, xs, state0=None, *, activation=None) -> CellForward:
     """The cell's states over time and its logits (no loss, no gradient).
 
@@ -97,7 +87,7 @@ def forward(cell, params, xs, state0=None, *, activation=None) -> CellForward:
     with np.errstate(**quiet):
         S = run.m.stack(run.P, run.dims)
         tape = run.m.forward(run.P, S, run.xs, run.state0, run.dims, run.activation)
-        logits = _logits(run, tape, 1)
+        logits = _logits(run.m, run.P, run.m.outputs(tape))
     states = {s: run.unbatch(tape[f"s_{s}"][1:].copy(), axis=1) for s in run.m.STATES}
     return CellForward(states, run.unbatch(logits, axis=1), {s: v[-1] for s, v in states.items()})
 

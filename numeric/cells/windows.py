@@ -40,6 +40,7 @@ def run_windows(run, S, y, w, points, loss: str, first: int, scale: float):
     dstate0 = {s: np.zeros_like(v) for s, v in run.state0.items()}
     dxs = None
     prev, p0, state = None, 1, run.state0
+    WyT = np.ascontiguousarray(P["W_hy"].T) if m.READOUT else None   # BLAS's plain layout, once
     for tau_prev, tau, start in points:
         new = m.forward(P, S, run.xs[tau_prev:tau], state, dims, run.activation)
         state = {s: new[f"s_{s}"][-1] for s in m.STATES}
@@ -49,7 +50,7 @@ def run_windows(run, S, y, w, points, loss: str, first: int, scale: float):
         if lo > tau:
             continue
         rows = m.outputs(new)[lo - tau_prev - 1:]        # (tau - lo + 1, B, ·)
-        do = _logits(m, P, rows)
+        do = logits(m, P, rows, WyT)
         total += float(loss_and_grad_(loss, do, y[lo - 1:tau], None if w is None else w[lo - 1:tau], scale).sum())
         n, V = do.shape[0], do.shape[2]
         if m.READOUT:
@@ -84,12 +85,14 @@ def run_windows(run, S, y, w, points, loss: str, first: int, scale: float):
     return total, grads, dstate0, dxs, {s: v.copy() for s, v in state.items()}
 
 
-def _logits(m, P, rows: np.ndarray) -> np.ndarray:
-    """o_t for the given output rows (n, B, ·), a fresh array (the loss overwrites it with ∂L/∂o)."""
+def logits(m, P, rows: np.ndarray, WyT: np.ndarray | None = None) -> np.ndarray:
+    """o_t for the given output rows (n, B, ·), a fresh array (the loss overwrites it with ∂L/∂o);
+    WyT: W_hyᵀ as a C-contiguous array (made here when None)."""
     if not m.READOUT:
         return np.array(rows)
     n, B, H = rows.shape
-    o = np.matmul(rows.reshape(n * B, H), P["W_hy"].T).reshape(n, B, -1)
+    WyT = np.ascontiguousarray(P["W_hy"].T) if WyT is None else WyT
+    o = np.matmul(rows.reshape(n * B, H), WyT).reshape(n, B, -1)
     o += P["b_y"]
     return o
 

@@ -70,7 +70,7 @@ class Forward:
         p = self.plan
         for buf, _ in p.prev_buffers():
             s = buf[2:]
-            self.emit(f"np.matmul({s}_prev, S[{buf!r}].T, out=HP_{s})"
+            self.emit(f"np.matmul({s}_prev, S[{buf + 'T'!r}], out=HP_{s})"
                       f"{'':<4}# {', '.join(f'{t.W} @ {s}_prev' for t in p.buffers[buf])}: one GEMM")
             if p.aligned == s:
                 self.emit(f"XP_k += HP_{s}")
@@ -178,7 +178,7 @@ class Forward:
         if slot.buf.startswith("p_"):
             return f"HP_{slot.buf[2:]}[:, {slot.lo}:{slot.hi}]"
         src = self.value(slot.operand)
-        self.emit(f'np.matmul({src}, P["{slot.W}"].T, out={slot.buf.upper()}){"":<4}# {slot.W} @ ({slot.operand})')
+        self.emit(f'np.matmul({src}, S["{slot.buf}T"], out={slot.buf.upper()}){"":<4}# {slot.W} @ ({slot.operand})')
         return slot.buf.upper()
 
     def chain(self, ch: Chain, dest: str | None) -> str:

@@ -103,11 +103,13 @@ def _dims() -> str:
 
 def _stack(plan: Plan) -> str:
     lines = ["def stack(P, dims):",
-             '    """The stacked weights (rows in STACKS order) and the bias row folded into XP."""',
+             '    """The stacked weights (rows in STACKS order), their transposes as C-contiguous arrays (the',
+             "    forward GEMMs' right operands: BLAS's plain layout) and the bias row folded into XP.\"\"\"",
              _dims(), "    S = {}"]
     for buf, slots in plan.buffers.items():
         if slots:
             lines.append(f'    S[{buf!r}] = np.concatenate([{", ".join(f"P[{s.W!r}]" for s in slots)}])')
+            lines.append(f'    S[{buf + "T"!r}] = np.ascontiguousarray(S[{buf!r}].T)')
     xs = plan.buffers["x"]
     if xs:
         lines.append(f'    S["xb"] = np.zeros({plan.width("x")}, S["x"].dtype)')
@@ -127,7 +129,7 @@ def _forward(plan: Plan, fwd: Forward, body: list[str]) -> str:
              "    T, B, _ = xs.shape", _dims(), "    dt = xs.dtype"]
     lines += [f"    {k}" for k in _kernels(plan, False)]
     if plan.buffers["x"]:
-        lines.append(f'    XP = np.matmul(xs.reshape(T * B, D), S["x"].T).reshape(T, B, {plan.width("x")})'
+        lines.append(f'    XP = np.matmul(xs.reshape(T * B, D), S["xT"]).reshape(T, B, {plan.width("x")})'
                      "  # every W_x· @ x: one GEMM")
         lines.append('    XP += S["xb"]')
     else:

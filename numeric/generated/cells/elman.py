@@ -38,11 +38,14 @@ EQUATIONS = ('a = W_xh @ x + W_hh @ h_prev + b_h', 'h = f(a)')
 
 
 def stack(P, dims):
-    """The stacked weights (rows in STACKS order) and the bias row folded into XP."""
+    """The stacked weights (rows in STACKS order), their transposes as C-contiguous arrays (the
+    forward GEMMs' right operands: BLAS's plain layout) and the bias row folded into XP."""
     H, D, V = dims["H"], dims["D"], dims["V"]  # noqa: F841
     S = {}
     S['x'] = np.concatenate([P['W_xh']])
+    S['xT'] = np.ascontiguousarray(S['x'].T)
     S['p_h'] = np.concatenate([P['W_hh']])
+    S['p_hT'] = np.ascontiguousarray(S['p_h'].T)
     S["xb"] = np.zeros(H, S["x"].dtype)
     S["xb"][0:H] += P['b_h']
     return S
@@ -54,7 +57,7 @@ def forward(P, S, xs, state0, dims, activation=None):
     H, D, V = dims["H"], dims["D"], dims["V"]  # noqa: F841
     dt = xs.dtype
     F = ACT[activation]
-    XP = np.matmul(xs.reshape(T * B, D), S["x"].T).reshape(T, B, H)  # every W_x· @ x: one GEMM
+    XP = np.matmul(xs.reshape(T * B, D), S["xT"]).reshape(T, B, H)  # every W_x· @ x: one GEMM
     XP += S["xb"]
     s_h = np.empty((T + 1, B, H), dt)
     s_h[0] = state0["h"]
@@ -62,7 +65,7 @@ def forward(P, S, xs, state0, dims, activation=None):
     for k in range(T):
         XP_k = XP[k]
         h_prev, h_t = s_h[k], s_h[k + 1]
-        np.matmul(h_prev, S['p_h'].T, out=HP_h)    # W_hh @ h_prev: one GEMM
+        np.matmul(h_prev, S['p_hT'], out=HP_h)    # W_hh @ h_prev: one GEMM
         XP_k += HP_h
         # a = W_xh @ x + W_hh @ h_prev + b_h
         a_t = XP_k[:, 0:H]

@@ -40,11 +40,14 @@ EQUATIONS = ('r = sigmoid(W_xr @ x + W_hr @ h_prev + b_r)', 'z = sigmoid(W_xz @ 
 
 
 def stack(P, dims):
-    """The stacked weights (rows in STACKS order) and the bias row folded into XP."""
+    """The stacked weights (rows in STACKS order), their transposes as C-contiguous arrays (the
+    forward GEMMs' right operands: BLAS's plain layout) and the bias row folded into XP."""
     H, D, V = dims["H"], dims["D"], dims["V"]  # noqa: F841
     S = {}
     S['x'] = np.concatenate([P['W_xr'], P['W_xz'], P['W_xn']])
+    S['xT'] = np.ascontiguousarray(S['x'].T)
     S['p_h'] = np.concatenate([P['W_hr'], P['W_hz'], P['W_hn']])
+    S['p_hT'] = np.ascontiguousarray(S['p_h'].T)
     S["xb"] = np.zeros(3 * H, S["x"].dtype)
     S["xb"][0:H] += P['b_r']
     S["xb"][H:2 * H] += P['b_z']
@@ -59,7 +62,7 @@ def forward(P, S, xs, state0, dims, activation=None):
     dt = xs.dtype
     sigmoid = ACT['sigmoid']
     tanh = ACT['tanh']
-    XP = np.matmul(xs.reshape(T * B, D), S["x"].T).reshape(T, B, 3 * H)  # every W_x· @ x: one GEMM
+    XP = np.matmul(xs.reshape(T * B, D), S["xT"]).reshape(T, B, 3 * H)  # every W_x· @ x: one GEMM
     XP += S["xb"]
     s_h = np.empty((T + 1, B, H), dt)
     s_h[0] = state0["h"]
@@ -68,7 +71,7 @@ def forward(P, S, xs, state0, dims, activation=None):
     for k in range(T):
         XP_k = XP[k]
         h_prev, h_t = s_h[k], s_h[k + 1]
-        np.matmul(h_prev, S['p_h'].T, out=HP_h)    # W_hr @ h_prev, W_hz @ h_prev, W_hn @ h_prev: one GEMM
+        np.matmul(h_prev, S['p_hT'], out=HP_h)    # W_hr @ h_prev, W_hz @ h_prev, W_hn @ h_prev: one GEMM
         # r = sigmoid(W_xr @ x + W_hr @ h_prev + b_r)
         XP_k[:, 0:H] += HP_h[:, 0:H]
         r_t = XP_k[:, 0:H]

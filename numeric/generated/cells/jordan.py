@@ -39,12 +39,16 @@ EQUATIONS = ('a = W_xh @ x + W_oh @ o_prev + b_h', 'h = f(a)', 'o = W_hy @ h + b
 
 
 def stack(P, dims):
-    """The stacked weights (rows in STACKS order) and the bias row folded into XP."""
+    """The stacked weights (rows in STACKS order), their transposes as C-contiguous arrays (the
+    forward GEMMs' right operands: BLAS's plain layout) and the bias row folded into XP."""
     H, D, V = dims["H"], dims["D"], dims["V"]  # noqa: F841
     S = {}
     S['x'] = np.concatenate([P['W_xh']])
+    S['xT'] = np.ascontiguousarray(S['x'].T)
     S['p_o'] = np.concatenate([P['W_oh']])
+    S['p_oT'] = np.ascontiguousarray(S['p_o'].T)
     S['g1'] = np.concatenate([P['W_hy']])
+    S['g1T'] = np.ascontiguousarray(S['g1'].T)
     S["xb"] = np.zeros(H, S["x"].dtype)
     S["xb"][0:H] += P['b_h']
     return S
@@ -56,7 +60,7 @@ def forward(P, S, xs, state0, dims, activation=None):
     H, D, V = dims["H"], dims["D"], dims["V"]  # noqa: F841
     dt = xs.dtype
     F = ACT[activation]
-    XP = np.matmul(xs.reshape(T * B, D), S["x"].T).reshape(T, B, H)  # every W_x· @ x: one GEMM
+    XP = np.matmul(xs.reshape(T * B, D), S["xT"]).reshape(T, B, H)  # every W_x· @ x: one GEMM
     XP += S["xb"]
     s_o = np.empty((T + 1, B, V), dt)
     s_o[0] = state0["o"]
@@ -66,7 +70,7 @@ def forward(P, S, xs, state0, dims, activation=None):
     for k in range(T):
         XP_k = XP[k]
         o_prev, o_t = s_o[k], s_o[k + 1]
-        np.matmul(o_prev, S['p_o'].T, out=HP_o)    # W_oh @ o_prev: one GEMM
+        np.matmul(o_prev, S['p_oT'], out=HP_o)    # W_oh @ o_prev: one GEMM
         XP_k += HP_o
         # a = W_xh @ x + W_oh @ o_prev + b_h
         a_t = XP_k[:, 0:H]
@@ -74,7 +78,7 @@ def forward(P, S, xs, state0, dims, activation=None):
         h_t = n_h[k]
         F(a_t, h_t)
         # o = W_hy @ h + b_y
-        np.matmul(h_t, P["W_hy"].T, out=G1)    # W_hy @ (h)
+        np.matmul(h_t, S["g1T"], out=G1)    # W_hy @ (h)
         np.add(G1, P["b_y"], out=o_t)
     return {"xs": xs, "XP": XP, "s_o": s_o, "n_h": n_h, "S": S, "dims": dims, "activation": activation}
 

@@ -42,11 +42,14 @@ EQUATIONS = ('i = sigmoid(W_xi @ x + W_hi @ h_prev + b_i)', 'f = sigmoid(W_xf @ 
 
 
 def stack(P, dims):
-    """The stacked weights (rows in STACKS order) and the bias row folded into XP."""
+    """The stacked weights (rows in STACKS order), their transposes as C-contiguous arrays (the
+    forward GEMMs' right operands: BLAS's plain layout) and the bias row folded into XP."""
     H, D, V = dims["H"], dims["D"], dims["V"]  # noqa: F841
     S = {}
     S['x'] = np.concatenate([P['W_xi'], P['W_xf'], P['W_xg'], P['W_xo']])
+    S['xT'] = np.ascontiguousarray(S['x'].T)
     S['p_h'] = np.concatenate([P['W_hi'], P['W_hf'], P['W_hg'], P['W_ho']])
+    S['p_hT'] = np.ascontiguousarray(S['p_h'].T)
     S["xb"] = np.zeros(4 * H, S["x"].dtype)
     S["xb"][0:H] += P['b_i']
     S["xb"][H:2 * H] += P['b_f']
@@ -62,7 +65,7 @@ def forward(P, S, xs, state0, dims, activation=None):
     dt = xs.dtype
     sigmoid = ACT['sigmoid']
     tanh = ACT['tanh']
-    XP = np.matmul(xs.reshape(T * B, D), S["x"].T).reshape(T, B, 4 * H)  # every W_x· @ x: one GEMM
+    XP = np.matmul(xs.reshape(T * B, D), S["xT"]).reshape(T, B, 4 * H)  # every W_x· @ x: one GEMM
     XP += S["xb"]
     s_h = np.empty((T + 1, B, H), dt)
     s_h[0] = state0["h"]
@@ -74,7 +77,7 @@ def forward(P, S, xs, state0, dims, activation=None):
         XP_k = XP[k]
         h_prev, h_t = s_h[k], s_h[k + 1]
         c_prev, c_t = s_c[k], s_c[k + 1]
-        np.matmul(h_prev, S['p_h'].T, out=HP_h)    # W_hi @ h_prev, W_hf @ h_prev, W_hg @ h_prev, W_ho @ h_prev: one GEMM
+        np.matmul(h_prev, S['p_hT'], out=HP_h)    # W_hi @ h_prev, W_hf @ h_prev, W_hg @ h_prev, W_ho @ h_prev: one GEMM
         XP_k += HP_h
         # i = sigmoid(W_xi @ x + W_hi @ h_prev + b_i)
         i_t = XP_k[:, 0:H]
