@@ -84,3 +84,9 @@ def test_a_generated_module_under_the_wrong_name_is_refused(tmp_path, capsys):
     module = _generate(tmp_path, capsys)
     assert main(["verify", "--cell", f"{module}:MGU", "--no-progress"]) == 2
     assert f"write {module}:mgu" in capsys.readouterr().err
+
+
+def test_the_same_seed_gives_the_same_table(capsys):
+    runs = [run_json(capsys, "--cell", "gru", "--examples", "4", "--seed", "3", "--only", "RTRL")[1] for _ in range(2)]
+    assert runs[0]["properties"][0]["max_error"] == runs[1]["properties"][0]["max_error"]
+    assert runs[0]["properties"][0]["worst_case"] == runs[1]["properties"][0]["worst_case"]
