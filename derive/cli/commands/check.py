@@ -47,6 +47,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--reduction", choices=["sum", "mean"], default="sum",
                    help="the loss over the steps: sum (default) or mean (PyTorch's default); column convention")
     p.add_argument("--format", choices=["text", "json"], default="text")
+    from ._check_cells import add_arguments as cell_arguments   # --cell, --layout, --gate-order
+    cell_arguments(p)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,6 +57,9 @@ def run(args: argparse.Namespace) -> int:
 
     from numeric.check import CheckReport, TargetError, check_implementation, load_target
 
+    from . import _check_cells
+    if _check_cells.wanted(args):                     # --cell lstm|gru|FILE.py:NAME (elman: below)
+        return _check_cells.run(args)
     with contextlib.redirect_stdout(sys.stderr):      # whatever the user's code prints
         try:
             fn, name = load_target(args.target)
