@@ -27,12 +27,11 @@ import pytest
 from hypothesis import given, settings
 
 from derive.cells import CELLS, load_cell
-from derive.verify.cells.compare import roundoff_error
+from derive.verify.cells.compare import central_differences, fd_relative_error, result_arrays, roundoff_error
 from derive.verify.cells.problem import cell_problems
 from derive.verify.cells.properties import CELL_ROUNDOFF, FD_RTOL, cell_properties
 from derive.verify.cells.rtrl import CellGradients, cell_magnitudes, cell_rtrl
 from derive.verify.cells.symbolic import symbolic_gradients
-from derive.verify.cells.compare import central_differences, fd_relative_error, result_arrays
 
 MGU_REF = "tests/user_cells/mgu.py:MGU"
 NAMES = [*CELLS, "mgu"]

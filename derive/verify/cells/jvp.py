@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from derive.cells.expr import CHOSEN, Act, Add, Const, Had, MatVec, Ref, Scale, Sub
-from numeric.routes.compare import _FPRIME_ERROR as FPRIME_ERROR   # E_f' per activation: one table
+from numeric.routes.compare import _FPRIME_ERROR as FPRIME_ERROR  # E_f' per activation: one table
 from numeric.rules import ACTIVATIONS, NUMPY_NS
 
 

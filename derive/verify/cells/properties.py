@@ -22,7 +22,6 @@ large enough to reach 1e-7 with a correct gradient); the exact routes cover scal
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -32,7 +31,7 @@ from hypothesis import strategies as st
 from numeric.rules import LOSSES
 from numeric.truncation import Truncation, update_points
 
-from ..properties import ROUNDOFF     # numeric.bptt's own measure and tolerance (elman)
+from ..properties import ROUNDOFF  # numeric.bptt's own measure and tolerance (elman)
 from .compare import EPS64, central_differences, fd_relative_error, result_arrays, roundoff_error
 from .problem import CellProblem, cell_problems
 from .rtrl import CellGradients, cell_magnitudes, cell_rtrl, sizes_of
@@ -202,7 +201,8 @@ def elman_error(p: CellProblem) -> float:
     from numeric import bptt
     from numeric.bptt import BPTTResult
     from numeric.params import PARAM_NAMES, Params
-    from numeric.routes.compare import magnitudes as vanilla_magnitudes, roundoff_error as vanilla_error
+    from numeric.routes.compare import magnitudes as vanilla_magnitudes
+    from numeric.routes.compare import roundoff_error as vanilla_error
 
     prm = Params(*(p.params[n] for n in PARAM_NAMES))       # the elman cell's names are the vanilla ones
     kw = dict(xs=p.xs, targets=p.targets, h0=None if p.state0 is None else p.state0["h"], activation=p.activation,

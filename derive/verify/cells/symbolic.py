@@ -19,7 +19,6 @@ from numeric.rules import LOSSES
 from ..proof import mp_eval
 from .rtrl import CellGradients, prepare
 
-
 _CACHE: dict = {}
 
 
