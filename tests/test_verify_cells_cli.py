@@ -90,3 +90,14 @@ def test_the_same_seed_gives_the_same_table(capsys):
     runs = [run_json(capsys, "--cell", "gru", "--examples", "4", "--seed", "3", "--only", "RTRL")[1] for _ in range(2)]
     assert runs[0]["properties"][0]["max_error"] == runs[1]["properties"][0]["max_error"]
     assert runs[0]["properties"][0]["worst_case"] == runs[1]["properties"][0]["worst_case"]
+
+
+def test_a_generated_module_states_its_cell_exactly():
+    # the rebuilt cell is what the independent routes run: it must be the cell the module was made from
+    from derive.cells import CELLS
+    from derive.verify.cells.user import cell_from_module
+    from numeric.generated.cells import load
+
+    for name, cell in CELLS.items():
+        rebuilt = cell_from_module(load(name))
+        assert str(rebuilt) == str(cell) and rebuilt.params == cell.params and rebuilt.states == cell.states
