@@ -31,6 +31,7 @@ from bisect import bisect_right
 import numpy as np
 
 from ..finite import quiet
+from ..cells.windows import logits
 from ..kernels import loss_and_grad_
 from .engine import CHUNK, compile_actions
 from .schedule import Checkpointing, check_checkpoint
@@ -76,6 +77,8 @@ class _Call:
         self.dxs = np.zeros(run.xs.shape, run.xs.dtype)
         self.kept: dict[int, dict] = {0: run.state0}
         self.loss, self.last, self.S = 0.0, None, None
+        # W_hyᵀ C-contiguous once per call (a transposed view hits a slow OpenBLAS path)
+        self.WyT = np.ascontiguousarray(run.P["W_hy"].T) if run.m.READOUT else None
 
     def forward(self, lo: int, hi: int, state: dict) -> dict:
         """The tape of steps lo+1..hi (absolute) from ``state``; passed first states are kept."""
@@ -141,12 +144,8 @@ class _Window:
         a, b = max(lo + 1, self.l1), min(hi, self.l2)
         if a <= b:
             rows = slice(a - lo - 1, b - lo)
-            if m.READOUT:
-                n, B, H = b - a + 1, out.shape[1], out.shape[2]
-                do = np.matmul(out[rows].reshape(n * B, H), P["W_hy"].T).reshape(n, B, -1)
-                do += P["b_y"]
-            else:
-                do = np.array(out[rows])
+            n, B, H = b - a + 1, out.shape[1], out.shape[2]
+            do = logits(m, P, out[rows], c.WyT)     # numeric.cells' output layer (o_t, fresh)
             w = None if c.w is None else c.w[a - 1:b]
             c.loss += float(loss_and_grad_(c.lossname, do, c.y[a - 1:b], w, c.scale).sum())
             if m.READOUT:
