@@ -10,8 +10,14 @@ random directions, and ‖ν‖ = NU · max ‖Δ‖ / δ. A correct implementat
 about ε times that sensitivity times a small constant (the forward error of backward-stable
 sums and products), so NU = 10 puts the float32 floor at rtol · floor · 10 = 5e-4 of it — some
 100x above the float32 noise and far below the 1e-2 .. 1 relative errors of a real bug; it
-matters only where a quantity is much smaller than its own terms (cancellation). It is an
-estimate, not a bound: documented as such (docs/check.md, "Gated cells").
+matters only where a quantity is much smaller than its own terms (cancellation).
+
+Input perturbations miss the rounding of the intermediate values themselves — a saturated
+gate σ(a) ≈ 1 − 1e-6 holds 1 − σ to a few digits in float32, and every σ'(a) = σ (1 − σ)
+with it — so the engine is also run in float32 on the same values: its distance from the
+float64 answer is what a correct float32 implementation's rounding does on this case, scaled
+to the judged dtype by the ratio of the epsilons, and ‖ν‖ is at least K = 100 times that
+over rtol · floor. Both are estimates, not bounds (docs/check.md, "Gated cells").
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ from .spec import CellSpec
 
 DELTA = 1e-6
 NU = 10.0
+K = 100.0
+EPS32 = float(np.finfo(np.float32).eps)
 
 
 def expected(case: CellCase, spec: CellSpec) -> dict[str, Any]:
@@ -47,7 +55,15 @@ def magnitudes(case: CellCase, spec: CellSpec, ref: dict[str, Any]) -> dict[str,
         for n, v in ref.items():
             d = float(np.linalg.norm(np.ravel(np.asarray(out[n], float) - np.asarray(v, float)))) / DELTA
             worst[n] = max(worst.get(n, 0.0), d)
-    return {n: NU * v for n, v in worst.items()}
+    f32 = np.float32
+    low = named(engine(case, spec, {n: a.astype(f32) for n, a in case.params.items()}, case.xs.astype(f32),
+                       {s: v.astype(f32) for s, v in case.state0.items()},
+                       None if case.dhs is None else case.dhs.astype(f32)), case, spec)
+    judged = spec.values_dtype                        # the dtype the answers are judged in
+    c = K * float(np.finfo(judged).eps) / EPS32 / (spec.tol.rtol * spec.tol.floor)
+    noise = {n: c * float(np.linalg.norm(np.ravel(np.asarray(low[n], float) - np.asarray(v, float))))
+             for n, v in ref.items()}
+    return {n: max(NU * v, noise[n]) for n, v in worst.items()}
 
 
 def evaluate(fn: Any, case: CellCase, spec: CellSpec) -> Outcome:

@@ -39,12 +39,29 @@ def hints(found: list[Finding], spec: CellSpec, *, state_changed: bool, mistakes
                    "with your forward code.")
     t = min(f.smallest_T for f in wrong)
     names = ", ".join(f"{f.name} (from T = {f.smallest_T})" for f in wrong)
-    out.append(f"Wrong: {names}; no classic {spec.cell} mistake reproduces fn's answers"
-               + (" (right at T = 1: the terms carried back through time are wrong)." if t >= 2 else "."))
+    searched = (f"no classic {spec.cell} mistake reproduces fn's answers" if spec.cell in ("lstm", "gru")
+                else f"the search for classic mistakes covers lstm and gru only, not cell {spec.cell}")
+    out.append(f"Wrong: {names} — {searched}"
+               + (" — right at T = 1: the terms carried back through time are wrong." if t >= 2 else "."))
+    back = _state_step(wrong, spec)
+    if back:
+        out.append(back)
     blocks = _blocks(failing, spec)
     if blocks:
         out.append(blocks)
     return out + _dependence(wrong, spec)
+
+
+def _state_step(wrong: list[Finding], spec: CellSpec) -> str | None:
+    """∂L/∂s_0 wrong from T = 1 while the parameter gradients are right at T = 1."""
+    states = {"dh0"} if spec.row else {f"{s}0" for s in spec.states}
+    s0 = [f for f in wrong if f.name in states and f.smallest_T == 1]
+    rest = [f for f in wrong if f.name not in states and f.name not in ("h", "dx")]
+    if s0 and rest and all(f.smallest_T >= 2 for f in rest):
+        return (f"{', '.join(f.name for f in s0)} is wrong from T = 1 but the parameter gradients only from T = 2: "
+                "the step from ∂L/∂s_t back to ∂L/∂s_{t-1} (the cell's state Jacobian, transposed) is wrong, "
+                "while the per-step parameter terms are right.")
+    return None
 
 
 def _equations(spec: CellSpec) -> str:
