@@ -13,18 +13,25 @@ in runs (the merged operations of numeric/checkpoint/engine.py). What the genera
   count: every backward step evaluates its step once more), then ``m.backward(P, S, tape, seed,
   1, k)`` with the seed of the run's losses and ∂L/∂s_t entering from the run after it.
 
-The generated ``backward`` starts its state adjoints at zero and adds the seed to the output
-state only; it has no argument for the adjoint of *every* state entering a window from above
-(for the LSTM, ∂L/∂c_t). Until it has one (``backward(..., d_in=None)``), ``_backward_from``
-runs the module's own ``backward`` code with its ``backward_step`` wrapped so that the first
-step adds d_in to its incoming adjoints, the same sum the argument would make; the result is
-checked to have gone through the wrapper.
+The generated ``backward`` starts its state adjoints at zero and adds seed[r] to the output
+state's at each step; it has no argument for the adjoint of *every* state entering a window
+from above. ``_backward_from`` adds ∂L/∂s_t (d_in) by the first of these that applies:
+
+1. ``backward(..., d_in=...)`` when the module takes it (the hook this needs);
+2. a cell whose only state is its output state (elman, gru, jordan): d_in joins the seed of the
+   run's last step, which the loop adds to that state's adjoint before the step (exact);
+3. a module whose ``backward`` calls the module's ``backward_step`` per step (the LSTM, ∂L/∂c_t,
+   as generated at first): its own ``backward`` code runs with ``backward_step`` wrapped so that
+   the first step adds d_in to its incoming adjoints, checked to have gone through the wrapper;
+4. otherwise a NotImplementedError naming the missing hook (never a wrong gradient).
 
 Cell evaluations: the plan's forward steps plus one per backward step (Schedule.taped_evaluations).
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import types
 from bisect import bisect_right
 
@@ -155,7 +162,7 @@ class _Window:
                 np.matmul(do.reshape(n * B, V), P["W_hy"], out=seed[rows].reshape(n * B, H))
             else:
                 seed[rows] = do
-        g, d, dx = _backward_from(m, self.d_in)(P, c.S, tape, seed, 1, k)
+        g, d, dx = _backward_from(m, self.d_in, seed)(P, c.S, tape, seed, 1, k)
         for name, v in g.items():
             c.grads[name] += v
         c.dxs[lo:hi] += dx
@@ -164,11 +171,21 @@ class _Window:
             self.free(f)
 
 
-def _backward_from(m, d_in: dict | None):
-    """m.backward, with ∂L/∂s_t = d_in (every state) entering at its last step (see the module
-    docstring: the generated backward has no such argument yet)."""
+def _backward_from(m, d_in: dict | None, seed: np.ndarray):
+    """m.backward, with ∂L/∂s_t = d_in (every state) entering at its last step (the module
+    docstring's ladder); ``seed`` (k, B, ·) is the run's, its last row may take d_in."""
     if d_in is None:
         return m.backward
+    if "d_in" in inspect.signature(m.backward).parameters:
+        return functools.partial(m.backward, d_in=d_in)
+    if set(m.STATES) == {m.OUTPUT}:
+        seed[-1] += d_in[m.OUTPUT]
+        return m.backward
+    if "backward_step" not in m.backward.__code__.co_names:
+        raise NotImplementedError(
+            f"checkpoint= for cell {m.CELL!r} (states {', '.join(m.STATES)}) needs its generated "
+            "backward to take d_in={state: ∂L/∂s_tau}, the adjoint of every state entering the window "
+            "from the steps after it; this module's backward has no such argument")
     real, pending = m.backward_step, [d_in]
 
     def step(P, S, tape, k, d, bufs, r, *rest):
