@@ -12,7 +12,7 @@ from derive.cells.cell import Cell
 from .backward import Backward
 from .forward import Forward, act_name
 from .plan import Plan
-from .window import _backward, _step_vjp
+from .window import _backward, _step_vjp, step_body, step_setup
 
 INDENT = " " * 8
 
@@ -93,7 +93,7 @@ def generate_cell_source(cell: Cell, *, command: str) -> str:
                         activation="tanh" if plan.takes_activation else None, stack_names=stack_names,
                         eq_strings=tuple(str(eq) for eq in cell.equations))
     parts = [_stack(plan), _forward(plan, fwd, body), _outputs(cell, fwd), _buffers(plan, bwd),
-             _backward_step(plan, fwd, bwd, bbody), _backward(plan, fwd, bwd), _step_vjp(cell)]
+             _backward_step(plan, fwd, bwd, bbody), _backward(plan, fwd, bwd, bbody), _step_vjp(cell)]
     return src + "\n\n" + "\n\n\n".join(parts) + "\n"
 
 
@@ -191,24 +191,11 @@ def _backward_step(plan: Plan, fwd: Forward, bwd: Backward, body: list[str]) -> 
     cell = plan.cell
     lines = ["def backward_step(P, S, tape, k, d, bufs, r, seed_r=None):",
              '    """One step\'s VJP at t = k + 1: d {state: ∂L/∂s_t (B, dim)} in, {state: ∂L/∂s_{t-1}} out;',
-             '    the MatVec adjoints go to row r of the window buffers (bufs)."""',
-             '    dims = tape["dims"]', _dims(), '    activation = tape["activation"]  # noqa: F841']
-    lines += [f"    {k}" for k in _kernels(plan, True)]
-    if plan.buffers["x"]:
-        lines.append('    XP = tape["XP"]  # noqa: F841')
-    for s in cell.states:
-        lines.append(f'    s_{s} = tape["s_{s}"]')
-        lines.append(f"    {s}_prev, {s}_t = s_{s}[k], s_{s}[k + 1]  # noqa: F841")
-    for name, _ in fwd.stores:
-        lines.append(f'    {name} = tape["{name}"]  # noqa: F841')
-    for node, loc in fwd.node_locs.items():
-        lines.append(f"    {node}_t = {loc.at()}")
-    for name in sorted({bwd.buffer(b) for b, sl in plan.buffers.items() if sl}):
-        lines.append(f'    {name}_r = bufs["{name}"][r]')
-    if bwd.accs:
-        lines.append('    acc = bufs["acc"]')
+             '    the MatVec adjoints go to row r of the window buffers (bufs). backward() runs the same',
+             '    lines inline."""']
+    lines += step_setup(plan, fwd, bwd)
     lines += [f'    d_{s} = d["{s}"]' for s in cell.states]
-    lines += ["    " + b for b in body]
+    lines += step_body(plan, fwd, bwd, body, "    ")
     lines.append("    return {" + ", ".join(f'"{s}": dprev_{s}' for s in cell.states) + "}")
     return "\n".join(lines)
 

@@ -12,7 +12,7 @@ import textwrap
 from derive.cells.cell import Cell
 
 from .backward import Backward
-from .forward import Forward
+from .forward import Forward, act_name
 from .plan import Plan
 
 INDENT = " " * 8
@@ -22,25 +22,60 @@ def _dims() -> str:
     return '    H, D, V = dims["H"], dims["D"], dims["V"]  # noqa: F841'
 
 
-def _backward(plan: Plan, fwd: Forward, bwd: Backward) -> str:
+def _kernels(plan: Plan) -> list[str]:
+    from derive.cells.expr import Act
+    names = sorted({e.f for e in plan._all() if isinstance(e, Act)})
+    return [f"d{act_name(f)} = DACT[{'activation' if f == 'f' else repr(f)}]" for f in names]
+
+
+def step_setup(plan: Plan, fwd: Forward, bwd: Backward) -> list[str]:
+    """The backward step's bindings that do not depend on the step (one indent level)."""
+    lines = ['    dims = tape["dims"]', _dims(), '    activation = tape["activation"]  # noqa: F841']
+    lines += [f"    {k}" for k in _kernels(plan)]
+    if plan.buffers["x"]:
+        lines.append('    XP = tape["XP"]  # noqa: F841')
+    lines += [f'    s_{s} = tape["s_{s}"]' for s in plan.cell.states]
+    lines += [f'    {name} = tape["{name}"]  # noqa: F841' for name, _ in fwd.stores]
+    lines += [f'    {name} = bufs["{name}"]' for name in sorted({bwd.buffer(b) for b, sl in plan.buffers.items() if sl})]
+    if bwd.accs:
+        lines.append('    acc = bufs["acc"]')
+    return lines
+
+
+def step_body(plan: Plan, fwd: Forward, bwd: Backward, body: list[str], indent: str) -> list[str]:
+    """The backward step at k (buffer row r): its views, then the VJP lines; ends with dprev_<s>."""
+    lines = [f"{s}_prev, {s}_t = s_{s}[k], s_{s}[k + 1]  # noqa: F841" for s in plan.cell.states]
+    lines += [f"{node}_t = {loc.at()}" for node, loc in fwd.node_locs.items()]
+    lines += [f"{name}_r = {name}[r]" for name in sorted({bwd.buffer(b) for b, sl in plan.buffers.items() if sl})]
+    return [indent + line for line in lines + body]
+
+
+
+
+def _backward(plan: Plan, fwd: Forward, bwd: Backward, body: list[str]) -> str:
+
     cell = plan.cell
     out_is_node = cell.output not in cell.states
-    lines = ["def backward(P, S, tape, seed, start, tau):",
+    lines = ["def backward(P, S, tape, seed, start, tau, d_in=None):",
              '    """Steps start..tau (1-based) of one window. seed (n, B, ·), n = tau - start + 1: the direct',
              f"    ∂L/∂{cell.output}_t of the window's losses (zero rows elsewhere). Returns (grads of the cell's",
-             '    equations\' parameters, {state: ∂/∂s_{start-1}}, ∂L/∂x rows (n, B, D))."""',
-             '    xs, dims = tape["xs"], tape["dims"]', _dims(), "    B = xs.shape[1]",
+             '    equations\' parameters, {state: ∂/∂s_{start-1}}, ∂L/∂x rows (n, B, D)). d_in: None or',
+             '    {state: ∂L/∂s_tau (B, dim)} entering from the steps after the window (checkpointing)."""',
+             '    xs = tape["xs"]', "    B = xs.shape[1]",
              "    k0, n = start - 1, tau - start + 1", "    bufs = buffers(tape, n)",
-             *([f'    XP = tape["XP"]  # noqa: F841'] if plan.buffers["x"] else []),
-             *[f'    s_{s} = tape["s_{s}"]  # noqa: F841' for s in cell.states],
-             *[f'    {name} = tape["{name}"]  # noqa: F841' for name, _ in fwd.stores],
-             "    d = {" + ", ".join(f'"{s}": np.zeros((B, {dim}), xs.dtype)' for s, dim in cell.states.items()) + "}",
+             *step_setup(plan, fwd, bwd),
+             *[f"    d_{s} = np.zeros((B, {dim}), xs.dtype)" for s, dim in cell.states.items()],
+             "    if d_in is not None:",
+             *[f'        d_{s} += d_in["{s}"]' for s in cell.states],
              "    for k in range(tau - 1, k0 - 1, -1):", f"{INDENT}r = k - k0"]
     if out_is_node:
-        lines.append(f"{INDENT}d = backward_step(P, S, tape, k, d, bufs, r, seed[r])")
+        lines.append(f"{INDENT}seed_r = seed[r]")
     else:
-        lines.append(f'{INDENT}d["{cell.output}"] += seed[r]')
-        lines.append(f"{INDENT}d = backward_step(P, S, tape, k, d, bufs, r)")
+        lines.append(f"{INDENT}d_{cell.output} += seed[r]")
+    lines += step_body(plan, fwd, bwd, body, INDENT)
+    states = list(cell.states)
+    lines.append(f"{INDENT}{', '.join(f'd_{s}' for s in states)} = {', '.join(f'dprev_{s}' for s in states)}")
+    lines.append("    d = {" + ", ".join(f'"{s}": d_{s}' for s in states) + "}")
     lines.append("    grads = {}")
     done: set[str] = set()
 

@@ -92,17 +92,19 @@ def buffers(tape, n):
 
 def backward_step(P, S, tape, k, d, bufs, r, seed_r=None):
     """One step's VJP at t = k + 1: d {state: ∂L/∂s_t (B, dim)} in, {state: ∂L/∂s_{t-1}} out;
-    the MatVec adjoints go to row r of the window buffers (bufs)."""
+    the MatVec adjoints go to row r of the window buffers (bufs). backward() runs the same
+    lines inline."""
     dims = tape["dims"]
     H, D, V = dims["H"], dims["D"], dims["V"]  # noqa: F841
     activation = tape["activation"]  # noqa: F841
     dF = DACT[activation]
     XP = tape["XP"]  # noqa: F841
     s_h = tape["s_h"]
+    dXP = bufs["dXP"]
+    d_h = d["h"]
     h_prev, h_t = s_h[k], s_h[k + 1]  # noqa: F841
     a_t = XP[k][:, 0:H]
-    dXP_r = bufs["dXP"][r]
-    d_h = d["h"]
+    dXP_r = dXP[r]
     # h = f(a)
     d_a = dXP_r[:, 0:H]
     dF(d_h, h_t, d_a)
@@ -112,22 +114,39 @@ def backward_step(P, S, tape, k, d, bufs, r, seed_r=None):
     return {"h": dprev_h}
 
 
-def backward(P, S, tape, seed, start, tau):
+def backward(P, S, tape, seed, start, tau, d_in=None):
     """Steps start..tau (1-based) of one window. seed (n, B, ·), n = tau - start + 1: the direct
     ∂L/∂h_t of the window's losses (zero rows elsewhere). Returns (grads of the cell's
-    equations' parameters, {state: ∂/∂s_{start-1}}, ∂L/∂x rows (n, B, D))."""
-    xs, dims = tape["xs"], tape["dims"]
-    H, D, V = dims["H"], dims["D"], dims["V"]  # noqa: F841
+    equations' parameters, {state: ∂/∂s_{start-1}}, ∂L/∂x rows (n, B, D)). d_in: None or
+    {state: ∂L/∂s_tau (B, dim)} entering from the steps after the window (checkpointing)."""
+    xs = tape["xs"]
     B = xs.shape[1]
     k0, n = start - 1, tau - start + 1
     bufs = buffers(tape, n)
+    dims = tape["dims"]
+    H, D, V = dims["H"], dims["D"], dims["V"]  # noqa: F841
+    activation = tape["activation"]  # noqa: F841
+    dF = DACT[activation]
     XP = tape["XP"]  # noqa: F841
-    s_h = tape["s_h"]  # noqa: F841
-    d = {"h": np.zeros((B, H), xs.dtype)}
+    s_h = tape["s_h"]
+    dXP = bufs["dXP"]
+    d_h = np.zeros((B, H), xs.dtype)
+    if d_in is not None:
+        d_h += d_in["h"]
     for k in range(tau - 1, k0 - 1, -1):
         r = k - k0
-        d["h"] += seed[r]
-        d = backward_step(P, S, tape, k, d, bufs, r)
+        d_h += seed[r]
+        h_prev, h_t = s_h[k], s_h[k + 1]  # noqa: F841
+        a_t = XP[k][:, 0:H]
+        dXP_r = dXP[r]
+        # h = f(a)
+        d_a = dXP_r[:, 0:H]
+        dF(d_h, h_t, d_a)
+        # a = W_xh @ x + W_hh @ h_prev + b_h
+        # W_hhᵀ: one GEMM back to h_prev
+        dprev_h = dXP_r @ S['p_h']
+        d_h = dprev_h
+    d = {"h": d_h}
     grads = {}
     dW = bufs["dXP"].reshape(n * B, H).T @ xs[k0:tau].reshape(n * B, D)  # W_xh: one GEMM
     grads["W_xh"] = dW[0:H]

@@ -111,7 +111,8 @@ def buffers(tape, n):
 
 def backward_step(P, S, tape, k, d, bufs, r, seed_r=None):
     """One step's VJP at t = k + 1: d {state: ∂L/∂s_t (B, dim)} in, {state: ∂L/∂s_{t-1}} out;
-    the MatVec adjoints go to row r of the window buffers (bufs)."""
+    the MatVec adjoints go to row r of the window buffers (bufs). backward() runs the same
+    lines inline."""
     dims = tape["dims"]
     H, D, V = dims["H"], dims["D"], dims["V"]  # noqa: F841
     activation = tape["activation"]  # noqa: F841
@@ -119,14 +120,16 @@ def backward_step(P, S, tape, k, d, bufs, r, seed_r=None):
     dtanh = DACT['tanh']
     XP = tape["XP"]  # noqa: F841
     s_h = tape["s_h"]
-    h_prev, h_t = s_h[k], s_h[k + 1]  # noqa: F841
     v1 = tape["v1"]  # noqa: F841
+    dHP_h = bufs["dHP_h"]
+    dXP = bufs["dXP"]
+    d_h = d["h"]
+    h_prev, h_t = s_h[k], s_h[k + 1]  # noqa: F841
     r_t = XP[k][:, 0:H]
     z_t = XP[k][:, H:2 * H]
     n_t = XP[k][:, 2 * H:3 * H]
-    dHP_h_r = bufs["dHP_h"][r]
-    dXP_r = bufs["dXP"][r]
-    d_h = d["h"]
+    dHP_h_r = dHP_h[r]
+    dXP_r = dXP[r]
     # h = (1 - z) ⊙ n + z ⊙ h_prev
     g1 = d_h * n_t
     d_z = -g1
@@ -152,23 +155,61 @@ def backward_step(P, S, tape, k, d, bufs, r, seed_r=None):
     return {"h": dprev_h}
 
 
-def backward(P, S, tape, seed, start, tau):
+def backward(P, S, tape, seed, start, tau, d_in=None):
     """Steps start..tau (1-based) of one window. seed (n, B, ·), n = tau - start + 1: the direct
     ∂L/∂h_t of the window's losses (zero rows elsewhere). Returns (grads of the cell's
-    equations' parameters, {state: ∂/∂s_{start-1}}, ∂L/∂x rows (n, B, D))."""
-    xs, dims = tape["xs"], tape["dims"]
-    H, D, V = dims["H"], dims["D"], dims["V"]  # noqa: F841
+    equations' parameters, {state: ∂/∂s_{start-1}}, ∂L/∂x rows (n, B, D)). d_in: None or
+    {state: ∂L/∂s_tau (B, dim)} entering from the steps after the window (checkpointing)."""
+    xs = tape["xs"]
     B = xs.shape[1]
     k0, n = start - 1, tau - start + 1
     bufs = buffers(tape, n)
+    dims = tape["dims"]
+    H, D, V = dims["H"], dims["D"], dims["V"]  # noqa: F841
+    activation = tape["activation"]  # noqa: F841
+    dsigmoid = DACT['sigmoid']
+    dtanh = DACT['tanh']
     XP = tape["XP"]  # noqa: F841
-    s_h = tape["s_h"]  # noqa: F841
+    s_h = tape["s_h"]
     v1 = tape["v1"]  # noqa: F841
-    d = {"h": np.zeros((B, H), xs.dtype)}
+    dHP_h = bufs["dHP_h"]
+    dXP = bufs["dXP"]
+    d_h = np.zeros((B, H), xs.dtype)
+    if d_in is not None:
+        d_h += d_in["h"]
     for k in range(tau - 1, k0 - 1, -1):
         r = k - k0
-        d["h"] += seed[r]
-        d = backward_step(P, S, tape, k, d, bufs, r)
+        d_h += seed[r]
+        h_prev, h_t = s_h[k], s_h[k + 1]  # noqa: F841
+        r_t = XP[k][:, 0:H]
+        z_t = XP[k][:, H:2 * H]
+        n_t = XP[k][:, 2 * H:3 * H]
+        dHP_h_r = dHP_h[r]
+        dXP_r = dXP[r]
+        # h = (1 - z) ⊙ n + z ⊙ h_prev
+        g1 = d_h * n_t
+        d_z = -g1
+        d_n = d_h * (1 - z_t)
+        d_z += d_h * h_prev
+        dprev_h = d_h * z_t
+        # n = tanh(W_xn @ x + b_xn + r ⊙ (W_hn @ h_prev + b_hn))
+        g2 = dXP_r[:, 2 * H:3 * H]
+        dtanh(d_n, n_t, g2)
+        d_r = g2 * v1[k]
+        g3 = dHP_h_r[:, 2 * H:3 * H]
+        np.multiply(g2, r_t, out=g3)
+        # z = sigmoid(W_xz @ x + W_hz @ h_prev + b_z)
+        g4 = dXP_r[:, H:2 * H]
+        dsigmoid(d_z, z_t, g4)
+        np.copyto(dHP_h_r[:, H:2 * H], g4)
+        # r = sigmoid(W_xr @ x + W_hr @ h_prev + b_r)
+        g5 = dXP_r[:, 0:H]
+        dsigmoid(d_r, r_t, g5)
+        np.copyto(dHP_h_r[:, 0:H], g5)
+        # W_hrᵀ, W_hzᵀ, W_hnᵀ: one GEMM back to h_prev
+        dprev_h += dHP_h_r @ S['p_h']
+        d_h = dprev_h
+    d = {"h": d_h}
     grads = {}
     dW = bufs["dXP"].reshape(n * B, 3 * H).T @ xs[k0:tau].reshape(n * B, D)  # W_xr, W_xz, W_xn: one GEMM
     grads["W_xr"] = dW[0:H]

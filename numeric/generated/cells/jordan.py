@@ -102,20 +102,23 @@ def buffers(tape, n):
 
 def backward_step(P, S, tape, k, d, bufs, r, seed_r=None):
     """One step's VJP at t = k + 1: d {state: ∂L/∂s_t (B, dim)} in, {state: ∂L/∂s_{t-1}} out;
-    the MatVec adjoints go to row r of the window buffers (bufs)."""
+    the MatVec adjoints go to row r of the window buffers (bufs). backward() runs the same
+    lines inline."""
     dims = tape["dims"]
     H, D, V = dims["H"], dims["D"], dims["V"]  # noqa: F841
     activation = tape["activation"]  # noqa: F841
     dF = DACT[activation]
     XP = tape["XP"]  # noqa: F841
     s_o = tape["s_o"]
-    o_prev, o_t = s_o[k], s_o[k + 1]  # noqa: F841
     n_h = tape["n_h"]  # noqa: F841
+    dG1 = bufs["dG1"]
+    dXP = bufs["dXP"]
+    d_o = d["o"]
+    o_prev, o_t = s_o[k], s_o[k + 1]  # noqa: F841
     a_t = XP[k][:, 0:H]
     h_t = n_h[k]
-    dG1_r = bufs["dG1"][r]
-    dXP_r = bufs["dXP"][r]
-    d_o = d["o"]
+    dG1_r = dG1[r]
+    dXP_r = dXP[r]
     # o = W_hy @ h + b_y
     g1 = dG1_r
     np.copyto(g1, d_o)
@@ -129,23 +132,47 @@ def backward_step(P, S, tape, k, d, bufs, r, seed_r=None):
     return {"o": dprev_o}
 
 
-def backward(P, S, tape, seed, start, tau):
+def backward(P, S, tape, seed, start, tau, d_in=None):
     """Steps start..tau (1-based) of one window. seed (n, B, ·), n = tau - start + 1: the direct
     ∂L/∂o_t of the window's losses (zero rows elsewhere). Returns (grads of the cell's
-    equations' parameters, {state: ∂/∂s_{start-1}}, ∂L/∂x rows (n, B, D))."""
-    xs, dims = tape["xs"], tape["dims"]
-    H, D, V = dims["H"], dims["D"], dims["V"]  # noqa: F841
+    equations' parameters, {state: ∂/∂s_{start-1}}, ∂L/∂x rows (n, B, D)). d_in: None or
+    {state: ∂L/∂s_tau (B, dim)} entering from the steps after the window (checkpointing)."""
+    xs = tape["xs"]
     B = xs.shape[1]
     k0, n = start - 1, tau - start + 1
     bufs = buffers(tape, n)
+    dims = tape["dims"]
+    H, D, V = dims["H"], dims["D"], dims["V"]  # noqa: F841
+    activation = tape["activation"]  # noqa: F841
+    dF = DACT[activation]
     XP = tape["XP"]  # noqa: F841
-    s_o = tape["s_o"]  # noqa: F841
+    s_o = tape["s_o"]
     n_h = tape["n_h"]  # noqa: F841
-    d = {"o": np.zeros((B, V), xs.dtype)}
+    dG1 = bufs["dG1"]
+    dXP = bufs["dXP"]
+    d_o = np.zeros((B, V), xs.dtype)
+    if d_in is not None:
+        d_o += d_in["o"]
     for k in range(tau - 1, k0 - 1, -1):
         r = k - k0
-        d["o"] += seed[r]
-        d = backward_step(P, S, tape, k, d, bufs, r)
+        d_o += seed[r]
+        o_prev, o_t = s_o[k], s_o[k + 1]  # noqa: F841
+        a_t = XP[k][:, 0:H]
+        h_t = n_h[k]
+        dG1_r = dG1[r]
+        dXP_r = dXP[r]
+        # o = W_hy @ h + b_y
+        g1 = dG1_r
+        np.copyto(g1, d_o)
+        d_h = dG1_r @ P["W_hy"]
+        # h = f(a)
+        d_a = dXP_r[:, 0:H]
+        dF(d_h, h_t, d_a)
+        # a = W_xh @ x + W_oh @ o_prev + b_h
+        # W_ohᵀ: one GEMM back to o_prev
+        dprev_o = dXP_r @ S['p_o']
+        d_o = dprev_o
+    d = {"o": d_o}
     grads = {}
     dW = bufs["dXP"].reshape(n * B, H).T @ xs[k0:tau].reshape(n * B, D)  # W_xh: one GEMM
     grads["W_xh"] = dW[0:H]

@@ -119,7 +119,8 @@ def buffers(tape, n):
 
 def backward_step(P, S, tape, k, d, bufs, r, seed_r=None):
     """One step's VJP at t = k + 1: d {state: ∂L/∂s_t (B, dim)} in, {state: ∂L/∂s_{t-1}} out;
-    the MatVec adjoints go to row r of the window buffers (bufs)."""
+    the MatVec adjoints go to row r of the window buffers (bufs). backward() runs the same
+    lines inline."""
     dims = tape["dims"]
     H, D, V = dims["H"], dims["D"], dims["V"]  # noqa: F841
     activation = tape["activation"]  # noqa: F841
@@ -127,17 +128,18 @@ def backward_step(P, S, tape, k, d, bufs, r, seed_r=None):
     dtanh = DACT['tanh']
     XP = tape["XP"]  # noqa: F841
     s_h = tape["s_h"]
-    h_prev, h_t = s_h[k], s_h[k + 1]  # noqa: F841
     s_c = tape["s_c"]
-    c_prev, c_t = s_c[k], s_c[k + 1]  # noqa: F841
     v1 = tape["v1"]  # noqa: F841
+    dXP = bufs["dXP"]
+    d_h = d["h"]
+    d_c = d["c"]
+    h_prev, h_t = s_h[k], s_h[k + 1]  # noqa: F841
+    c_prev, c_t = s_c[k], s_c[k + 1]  # noqa: F841
     i_t = XP[k][:, 0:H]
     f_t = XP[k][:, H:2 * H]
     g_t = XP[k][:, 2 * H:3 * H]
     og_t = XP[k][:, 3 * H:4 * H]
-    dXP_r = bufs["dXP"][r]
-    d_h = d["h"]
-    d_c = d["c"]
+    dXP_r = dXP[r]
     # h = og ⊙ tanh(c)
     d_og = d_h * v1[k]
     g1 = d_h * og_t
@@ -164,24 +166,65 @@ def backward_step(P, S, tape, k, d, bufs, r, seed_r=None):
     return {"h": dprev_h, "c": dprev_c}
 
 
-def backward(P, S, tape, seed, start, tau):
+def backward(P, S, tape, seed, start, tau, d_in=None):
     """Steps start..tau (1-based) of one window. seed (n, B, ·), n = tau - start + 1: the direct
     ∂L/∂h_t of the window's losses (zero rows elsewhere). Returns (grads of the cell's
-    equations' parameters, {state: ∂/∂s_{start-1}}, ∂L/∂x rows (n, B, D))."""
-    xs, dims = tape["xs"], tape["dims"]
-    H, D, V = dims["H"], dims["D"], dims["V"]  # noqa: F841
+    equations' parameters, {state: ∂/∂s_{start-1}}, ∂L/∂x rows (n, B, D)). d_in: None or
+    {state: ∂L/∂s_tau (B, dim)} entering from the steps after the window (checkpointing)."""
+    xs = tape["xs"]
     B = xs.shape[1]
     k0, n = start - 1, tau - start + 1
     bufs = buffers(tape, n)
+    dims = tape["dims"]
+    H, D, V = dims["H"], dims["D"], dims["V"]  # noqa: F841
+    activation = tape["activation"]  # noqa: F841
+    dsigmoid = DACT['sigmoid']
+    dtanh = DACT['tanh']
     XP = tape["XP"]  # noqa: F841
-    s_h = tape["s_h"]  # noqa: F841
-    s_c = tape["s_c"]  # noqa: F841
+    s_h = tape["s_h"]
+    s_c = tape["s_c"]
     v1 = tape["v1"]  # noqa: F841
-    d = {"h": np.zeros((B, H), xs.dtype), "c": np.zeros((B, H), xs.dtype)}
+    dXP = bufs["dXP"]
+    d_h = np.zeros((B, H), xs.dtype)
+    d_c = np.zeros((B, H), xs.dtype)
+    if d_in is not None:
+        d_h += d_in["h"]
+        d_c += d_in["c"]
     for k in range(tau - 1, k0 - 1, -1):
         r = k - k0
-        d["h"] += seed[r]
-        d = backward_step(P, S, tape, k, d, bufs, r)
+        d_h += seed[r]
+        h_prev, h_t = s_h[k], s_h[k + 1]  # noqa: F841
+        c_prev, c_t = s_c[k], s_c[k + 1]  # noqa: F841
+        i_t = XP[k][:, 0:H]
+        f_t = XP[k][:, H:2 * H]
+        g_t = XP[k][:, 2 * H:3 * H]
+        og_t = XP[k][:, 3 * H:4 * H]
+        dXP_r = dXP[r]
+        # h = og ⊙ tanh(c)
+        d_og = d_h * v1[k]
+        g1 = d_h * og_t
+        d_c += dtanh(g1, v1[k])
+        # c = f ⊙ c_prev + i ⊙ g
+        d_f = d_c * c_prev
+        dprev_c = d_c * f_t
+        d_i = d_c * g_t
+        d_g = d_c * i_t
+        # og = sigmoid(W_xo @ x + W_ho @ h_prev + b_o)
+        g2 = dXP_r[:, 3 * H:4 * H]
+        dsigmoid(d_og, og_t, g2)
+        # g = tanh(W_xg @ x + W_hg @ h_prev + b_g)
+        g3 = dXP_r[:, 2 * H:3 * H]
+        dtanh(d_g, g_t, g3)
+        # f = sigmoid(W_xf @ x + W_hf @ h_prev + b_f)
+        g4 = dXP_r[:, H:2 * H]
+        dsigmoid(d_f, f_t, g4)
+        # i = sigmoid(W_xi @ x + W_hi @ h_prev + b_i)
+        g5 = dXP_r[:, 0:H]
+        dsigmoid(d_i, i_t, g5)
+        # W_hiᵀ, W_hfᵀ, W_hgᵀ, W_hoᵀ: one GEMM back to h_prev
+        dprev_h = dXP_r @ S['p_h']
+        d_h, d_c = dprev_h, dprev_c
+    d = {"h": d_h, "c": d_c}
     grads = {}
     dW = bufs["dXP"].reshape(n * B, 4 * H).T @ xs[k0:tau].reshape(n * B, D)  # W_xi, W_xf, W_xg, W_xo: one GEMM
     grads["W_xi"] = dW[0:H]
