@@ -143,3 +143,29 @@ def test_checkpointed_cell_bptt_passes_the_activation(activation):
     assert_same(full, got, RTOL[np.float64])
     tanh = cells.bptt("elman", params, xs, ys, checkpoint=Checkpointing(slots=3))
     assert abs(tanh.loss - got.loss) > 1e-6 * abs(tanh.loss)     # the activation did change the cell
+
+
+def _without_d_in(name: str):
+    """A copy of a built-in engine whose backward has no d_in argument (as first generated)."""
+    import types
+    m = resolve(name)
+    copy = types.ModuleType(f"{name}_without_d_in")
+    copy.__dict__.update({k: v for k, v in m.__dict__.items() if not k.startswith("__")})
+    copy.backward = lambda P, S, tape, seed, start, tau: m.backward(P, S, tape, seed, start, tau)
+    return copy
+
+
+@pytest.mark.parametrize("cell", ["elman", "gru", "jordan"])
+def test_a_single_state_cell_needs_no_d_in_hook(cell):
+    # the entering adjoint joins the seed of the run's last step (the loop adds it to the state)
+    m = _without_d_in(cell)
+    params, xs, ys = problem(cell, 33)
+    full = cells.bptt(cell, params, xs, ys)
+    assert_same(full, cells.bptt(m, params, xs, ys, checkpoint=Checkpointing(slots=3)), RTOL[np.float64])
+
+
+def test_a_multi_state_cell_without_the_hook_is_refused_not_wrong():
+    m = _without_d_in("lstm")                       # its backward neither takes d_in nor calls backward_step
+    params, xs, ys = problem("lstm", 12)
+    with pytest.raises(NotImplementedError, match="needs its generated backward to take d_in="):
+        cells.bptt(m, params, xs, ys, checkpoint=Checkpointing(slots=2))
