@@ -228,3 +228,22 @@ def test_a_truncated_call_holds_a_window_not_the_sequence():
     # only the result ∂L/∂x (T, B, D) grows with T; the tape of all T steps would add ~7·T·B·H·8 bytes
     assert large - small < 2 * 150 * 4 * 2 * 8 + 64 * 1024
     assert large < 0.5 * 7 * 200 * 4 * 32 * 8
+
+
+@pytest.mark.parametrize("cell", cells.CELLS)
+def test_backward_chains_through_d_in(cell):
+    # steps 4..T, then 1..3 with the adjoint of s_3 entering: the two runs sum to the full window
+    m = cells.load(cell)
+    p, xs, y, s0 = _problem(cell, 6, 2, 3, 4, 3, seed=17)
+    dims = {"H": 4, "D": 3, "V": 3}
+    S = m.stack(p, dims)
+    tape = m.forward(p, S, xs, s0, dims, m.ACTIVATION)
+    seed = np.random.default_rng(3).normal(size=(6,) + m.outputs(tape).shape[1:])
+    full, d0, dx = m.backward(p, S, tape, seed, 1, 6)
+    late, d3, dx_late = m.backward(p, S, tape, seed[3:], 4, 6)
+    early, d0_chained, dx_early = m.backward(p, S, tape, seed[:3], 1, 3, d_in=d3)
+    for name in full:
+        assert _rel(late[name] + early[name], full[name]) < 1e-12, name
+    for s in d0:
+        assert _rel(d0_chained[s], d0[s]) < 1e-12
+    assert _rel(np.concatenate([dx_early, dx_late]), dx) < 1e-12
