@@ -38,6 +38,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--dtype", choices=("float32", "float64", "both"), default="both")
     ap.add_argument("--threads", type=int, default=2, help="threads for every library (default 2)")
     ap.add_argument("--no-torch", action="store_true", help="skip PyTorch even when installed")
+    ap.add_argument("--no-timing", action="store_true",
+                    help="agreement and memory only (for a loaded machine: those do not depend on the load)")
     ap.add_argument("--json", metavar="PATH", help="also write every figure as JSON to PATH")
     args = ap.parse_args(argv)
     configs = []
@@ -143,9 +145,12 @@ def bench_row(cell, cfg, dtype, args, torch_ok) -> dict:
         step, result = _cells_torch.make_step(cell, *model, xs, targets, state0, threads=args.threads)
         row["agree_torch"] = rel_err(call(), result())
         fns["torch"] = step
-    mins, meds = time_calls(fns, target_s=0.3 if args.quick else 1.5)
-    row["min_s"], row["median_s"] = mins, meds
-    row["gflops"] = _cells_floor.flops(cell, *cfg) / meds["engine"] / 1e9
+    if args.no_timing:
+        row["min_s"], row["median_s"], row["gflops"] = {}, {}, None
+    else:
+        mins, meds = time_calls(fns, target_s=0.3 if args.quick else 1.5)
+        row["min_s"], row["median_s"] = mins, meds
+        row["gflops"] = _cells_floor.flops(cell, *cfg) / meds["engine"] / 1e9
     k = min(50, max(1, T // 4))
     row["memory"] = {"full_peak": peak_bytes(call), "truncation": [k, k],
                      "trunc_peak": peak_bytes(lambda: call(truncation=Truncation(k, k)))}
@@ -158,12 +163,12 @@ def bench_row(cell, cfg, dtype, args, torch_ok) -> dict:
 def fmt_row(row: dict) -> str:
     T, B, D, H, V = row["config"]
     mn, md = row["min_s"], row["median_s"]
-    eng = md["engine"]
-    ms = lambda n: f"{mn[n] * 1e3:8.2f}/{md[n] * 1e3:<8.2f}"  # noqa: E731
+    eng = md.get("engine")
+    ms = lambda n: f"{mn[n] * 1e3:8.2f}/{md[n] * 1e3:<8.2f}" if n in md else f"{'-':>17}"  # noqa: E731
     cells_ = [row["cell"].ljust(5), f"({T},{B},{D},{H},{V})".ljust(20), row["dtype"].ljust(8), ms("engine"),
-              f"{row['gflops']:7.1f}"]
+              f"{row['gflops']:7.1f}" if eng else f"{'-':>7}"]
     cells_.append(f"{ms('torch')} {md['torch'] / eng:5.2f}x" if "torch" in md else f"{'-':>17} {'':>6}")
-    cells_.append(f"{ms('gemms')} {eng / md['gemms']:5.2f}x")
+    cells_.append(f"{ms('gemms')} {eng / md['gemms']:5.2f}x" if eng else f"{'-':>17} {'':>6}")
     m = row["memory"]
     mb = lambda b: f"{b / 2**20:.2f}" if b is not None else "?"  # noqa: E731
     cells_.append(f"{mb(m['full_peak']):>8}/{mb(m.get('full_bound')):<8}")
@@ -184,7 +189,7 @@ def check_targets(rows: list[dict]) -> list[tuple[str, bool]]:
             out.append((f"torch/engine >= {need:g}x at {tag}: {ratio:.2f}x", ratio >= need))
         if "agree_torch" in r and r["dtype"] == "float64":
             out.append((f"agreement with torch <= 1e-10 at {tag}: {r['agree_torch']:.1e}", r["agree_torch"] <= 1e-10))
-        if cfg == GEMM_CONFIG and r["dtype"] == "float32":
+        if cfg == GEMM_CONFIG and r["dtype"] == "float32" and "engine" in md:
             share = md["engine"] / md["gemms"]
             out.append((f"engine <= 1.25x its GEMMs alone at {tag}: {share:.2f}x", share <= 1.25))
         m = r["memory"]
@@ -241,6 +246,8 @@ def main(args: argparse.Namespace) -> int:
         print(f"  [{'met' if ok else 'NOT met'}] {text}")
     if not torch_version:
         print("  [not checked] the torch targets: torch is not installed (or --no-torch)")
+    if args.no_timing:
+        print("  [not checked] the speed targets: --no-timing")
     share = run_watch.share()
     print(f"\n{_bench_info.load_text()} (at the end of the run); other processes used "
           + ("?" if share is None else f"{share:.0%}") + " of the CPUs during the run")
