@@ -28,6 +28,7 @@ import numpy as np
 
 from ..compare import Outcome, relative_errors
 from ..conventions import ContractError
+from ...cells import forward as cell_forward
 from .cases import CellCase
 from .layouts import call, named
 from .reference import engine
@@ -43,7 +44,7 @@ def expected(case: CellCase, spec: CellSpec) -> dict[str, Any]:
     return named(engine(case, spec), case, spec)
 
 
-def magnitudes(case: CellCase, spec: CellSpec, ref: dict[str, Any]) -> dict[str, float]:
+def sensitivity_magnitudes(case: CellCase, spec: CellSpec, ref: dict[str, Any]) -> dict[str, float]:
     """‖ν‖ per quantity: NU times the reference's largest response per unit relative perturbation."""
     rng = np.random.default_rng(7)
     worst: dict[str, float] = {}
@@ -63,7 +64,22 @@ def magnitudes(case: CellCase, spec: CellSpec, ref: dict[str, Any]) -> dict[str,
     c = K * float(np.finfo(judged).eps) / EPS32 / (spec.tol.rtol * spec.tol.floor)
     noise = {n: c * float(np.linalg.norm(np.ravel(np.asarray(low[n], float) - np.asarray(v, float))))
              for n, v in ref.items()}
-    return {n: max(NU * v, noise[n]) for n, v in worst.items()}
+    out = {n: max(NU * v, noise[n]) for n, v in worst.items()}
+    if "loss" in out:
+        out["loss"] = max(out["loss"], loss_terms(case, spec))
+    return out
+
+
+def loss_terms(case: CellCase, spec: CellSpec) -> float:
+    """The size of the loss's own terms, Σ_t (2 max_j |o_tj| + log V) (as the elman checker's
+    bound): −log p_t is computed to an absolute accuracy of ε |o_t| (a loss of 5e-10 from logits
+    of 17 carries 1e-15 of rounding), which no relative perturbation shows."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        o = cell_forward(spec.module, case.params, case.xs[:, 0], {s: v[0] for s, v in case.state0.items()}).logits
+    steps = o if case.loss_at == "all" else o[-1:]
+    return float(np.sum(2 * np.abs(steps).max(axis=-1) + np.log(steps.shape[-1])))
 
 
 def evaluate(fn: Any, case: CellCase, spec: CellSpec) -> Outcome:
@@ -86,6 +102,6 @@ def judge(case: CellCase, spec: CellSpec, got: dict[str, Any], want: dict[str, A
 
     def nu():
         if "nu" not in memo:
-            memo["nu"] = magnitudes(case, spec, want)
+            memo["nu"] = sensitivity_magnitudes(case, spec, want)
         return memo["nu"]
     return relative_errors(got, want, nu, tol or spec.tol)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..core import _never_judged          # the elman checker's rule: never CORRECT unseen
 from ..diagnose import findings
 from ..report import Counterexample
 from ..support import lower_precision, support_notes
@@ -24,8 +25,8 @@ from .spec import make_spec
 
 def check_cell(fn: Any, *, cell: Any = "lstm", layout: str = "column", gate_order: Any = None,
                loss: str = "cross_entropy", loss_at: str = "all", examples: int = 200, seed: int = 0,
-               dtype: Any = "float64", max_T: int = 5, shrink: bool = True, name: str | None = None,
-               progress: bool = False) -> CellCheckReport:
+               dtype: Any = "float64", max_T: int = 5, shrink: bool = True,
+               name: str | None = None) -> CellCheckReport:
     """Check an implementation of a cell's BPTT against the engine; report what is wrong.
 
     Args:
@@ -38,7 +39,7 @@ def check_cell(fn: Any, *, cell: Any = "lstm", layout: str = "column", gate_orde
       layout: "column" | "row" | "torch" (row and torch: lstm and gru only).
       gate_order: row layout: "ifog" (the course's LSTM default), "ifgo" (PyTorch's), ...; GRU "rzn".
       loss_at: column and torch layouts: "all" | "last" (the row layout varies where dh is non-zero).
-      examples, seed, dtype, max_T, shrink, name, progress: as numeric.check.check_implementation.
+      examples, seed, dtype, max_T, shrink, name: as numeric.check.check_implementation.
     Returns:
       CellCheckReport (a numeric.check.CheckReport): verdict "correct" | "wrong" | "error" |
       "inconclusive", exit_status 0 / 1 / 2 / 3, text and JSON (schema 1, plus cell, layout, gate_order).
@@ -73,11 +74,15 @@ def check_cell(fn: Any, *, cell: Any = "lstm", layout: str = "column", gate_orde
         notes.append("row layout: c0 = 0 (as the course's lstm_forward), so ∂L/∂c0 is not checked.")
     if spec.row and spec.cell == "gru":
         notes.append("row layout: b stacks b_r, b_z, b_xn; the GRU's b_hn is 0.")
+    never = [] if wrong else _never_judged(names, outcomes)
+    if never:                  # a check that could not tell says so: never CORRECT unseen
+        notes.append(f"inconclusive: {', '.join(never)} could not be judged on any case (the reference's own "
+                     "answer was never finite there).")
     mutated = sorted({m for o in outcomes for m in o.mutated})
     if mutated:
         notes.append(f"fn modified its inputs in place ({', '.join(mutated)}); the checker passes fresh copies.")
     return CellCheckReport(
-        target, "wrong" if wrong else "correct", spec.convention, spec.dtype.name, spec.tol, spec.seed,
+        target, "wrong" if wrong else "inconclusive" if never else "correct", spec.convention, spec.dtype.name, spec.tol, spec.seed,
         checked=_checked(spec), findings=tuple(found_q), search_examples=n_search,
         search_requested=spec.examples, sweep_examples=len(swept),
         counterexample=_counterexample(minimal if minimal is not None and not minimal.ok else None, swept, spec),

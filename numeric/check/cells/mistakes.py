@@ -14,7 +14,7 @@ from typing import Any
 
 from ..compare import Outcome
 from ..mistakes import MATCH
-from .compare import judge, magnitudes
+from .compare import judge, sensitivity_magnitudes
 from .layouts import named, stack, unstack
 from .spec import CellSpec
 from .variants import Knobs, run
@@ -128,7 +128,7 @@ def explain(outcomes: list[Outcome], spec: CellSpec) -> tuple[tuple[CellMistake,
     def reproduces(o: Outcome, m: CellMistake) -> bool:
         cache = memo.setdefault(id(o), {})
         if "nu" not in cache:
-            cache["nu"] = magnitudes(o.case, spec, o.expected)
+            cache["nu"] = sensitivity_magnitudes(o.case, spec, o.expected)
         want = variant(o, spec, m)
         errs = judge(o.case, spec, o.got, want, cache)
         return all(n in errs and errs[n] < MATCH * spec.tol.rtol for n in o.got if n in want)
