@@ -145,6 +145,8 @@ BROKEN = [
      "f_gate_derivative_missing", "the f gate's derivative is missing"),
     ("gru_reset_on_h_prev", ("gru_forward", "gru_backward"), dict(cell="gru", layout="row"),
      "r_on_h_prev", "r_t ⊙ is applied to the wrong term of the candidate"),
+    ("gru_backward_r_on_h", "gru_loss", dict(cell="gru"),
+     "r_on_h_prev_backward", "the backward pass applies r_t ⊙ to the wrong term"),
 ]
 
 
