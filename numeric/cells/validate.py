@@ -112,7 +112,7 @@ def check_cell_xs(xs: Any, D: int, dtype: np.dtype) -> tuple[np.ndarray, bool]:
 
 def check_state0(m: ModuleType, state0: Any, dims: dict[str, int], B: int, batched: bool,
                  dtype: np.dtype) -> dict[str, np.ndarray]:
-    """state0 None or {state: (dim,) / (B, dim)} -> {state: (B, dim)}, zeros where omitted... all or none."""
+    """state0 None or {state: (dim,) / (B, dim)} -> {state: (B, dim)}; a state left out is zeros."""
     sizes = {s: dims[d] for s, d in m.STATES.items()}
     if state0 is None:
         return {s: np.zeros((B, n), dtype) for s, n in sizes.items()}
