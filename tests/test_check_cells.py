@@ -236,3 +236,17 @@ def test_a_loss_near_zero_from_large_logits_is_no_false_alarm():
         assert out.ok, (out.errors, out.expected["loss"])
         tiny += out.expected["loss"] < 1e-7
     assert tiny >= 3          # the draw did reach the regime where the loss is far below its terms
+
+
+def test_without_a_known_mistake_the_hint_names_the_quantities_and_the_gate_block():
+    layer = _fn("lstm_course_correct", "lstm_layer")
+
+    def f_block_off(x, h0, Wx, Wh, b, dh):           # the f gate's weight gradient, and only it, scaled
+        dx, dh0, dWx, dWh, db = layer(x, h0, Wx, Wh, b, dh)
+        H = h0.shape[1]
+        dWx = dWx.copy()
+        dWx[:, H:2 * H] *= 1.5
+        return dx, dh0, dWx, dWh, db
+    r = check_cell(f_block_off, cell="lstm", layout="row", examples=10, shrink=False)
+    assert r.verdict == "wrong" and r.mistakes == () and r.wrong == ["dWx"]
+    assert any("only the blocks of gate(s) f (columns 1H:2H" in h for h in r.hints), r.hints

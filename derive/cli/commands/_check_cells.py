@@ -26,7 +26,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def wanted(args: argparse.Namespace) -> bool:
     """Whether the cell checker handles these arguments (any cell but elman, or its flags)."""
-    return args.cell != "elman" or args.layout is not None or args.gate_order is not None
+    return (getattr(args, "cell", "elman") != "elman" or getattr(args, "layout", None) is not None
+            or getattr(args, "gate_order", None) is not None)
 
 
 def _engine(ref: str):
