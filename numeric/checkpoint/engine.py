@@ -7,9 +7,9 @@ the engine's stacked kernels rather than step by step:
 
 - ("advance", t-1, t), ("store", t), ... : one ``run_states`` call writes the states into slots;
 - ("backward", t), ("free", ..), ("restore", t-2), ("backward", t-1), ... : the states of
-  the run are gathered into the stage below the previous run's, and back-propagated at once,
-  with ∂L/∂h entering at its last step from the run after it; the weight-gradient sums of
-  consecutive runs are one GEMM per stage block.
+  the run are gathered into the stage below the previous run's; consecutive runs are
+  back-propagated together, one block at a time (output layer, loss, δ recursion and one GEMM
+  per weight-gradient sum), with ∂L/∂h entering at the block's last step from the block after it.
 
 Everything sized is prepared once per call, not per action: W_hh in Fortran order, the slot
 pool, the stage (its free rows are the unstored advances' scratch).
@@ -181,8 +181,7 @@ class _Window:
             self._run_states(t - 1, self.cur, buf[k:])
             if self.base + t == self.p.T:
                 self.h_last = buf[k].copy()
-        # the window's first step needs no ∂L/∂h_{start-1} unless start is step 1 (∂L/∂h_0)
-        self.stage.backward(self.base + u, self.base + t, u > 1 or self.point.start == 1)
+        self.stage.add(self.base + u, self.base + t)   # back-propagated with its block (stage.py)
         self.cur = None
         for f in frees:
             self.free(f)
