@@ -133,9 +133,10 @@ def test_engine_evaluates_the_cell_as_often_as_the_plan_says(monkeypatch, ck, T)
     assert count[0] == plan.cell_evaluations == simulate(plan)[0] + 1
 
 
-def test_weight_gradients_are_summed_per_stage_block_not_per_run(monkeypatch):
-    """Per-call overhead: the backward runs are staged, and the weight-gradient GEMMs run once
-    per block of staged steps. A flush happens only when the next run (<= L steps) or an
+def test_runs_are_back_propagated_per_stage_block_not_per_run(monkeypatch):
+    """Per-call overhead: the backward runs are staged, and back-propagated (output layer, loss,
+    δ recursion, weight-gradient GEMMs) once per block of staged steps, at its flush. A flush
+    happens only when the next run (<= L steps) or an
     advance's scratch (MIN_SCRATCH rows) no longer fits, so each holds more than
     R - max(L, MIN_SCRATCH) steps; and never more than once per run."""
     import numeric.checkpoint.stage as stage
