@@ -10,6 +10,7 @@ deterministic ``ci`` profile; HYPOTHESIS_PROFILE=deep for 25x the draws):
     engine = generic RTRL               derive.verify.cells.rtrl, forward mode, full BPTT
     Truncation(k1, k2 >= T) = full
     truncated = chunks, state carried   Truncation(k, k) (and k1 < k2) vs full BPTT per window
+    truncated = RTRL per window         the same windows by generic RTRL: truncation checked independently
     batch = sum over its sequences
     elman engine = numeric.bptt         numeric's own round-off measure (ROUNDOFF 1e-13)
 
@@ -133,7 +134,7 @@ def test_roundoff_measure_flags_a_gradient_off_by_one_part_in_a_thousand(name):
 # ---- the engine against the routes ---------------------------------------------------------------
 EXAMPLES = {"engine = finite differences": 8, "engine = symbolic derivation": 8, "engine = generic RTRL": 15,
             "k2 >= T: truncated = full": 15, "truncated = chunks, state carried": 15,
-            "batch = sum over sequences": 15, "elman engine = numeric.bptt": 40}
+            "truncated = RTRL per window": 10, "batch = sum over sequences": 15, "elman engine = numeric.bptt": 40}
 
 
 @pytest.mark.parametrize("prop_name", list(EXAMPLES))

@@ -128,11 +128,16 @@ def k2_equals_full(p: CellProblem) -> float:
     return roundoff_error(engine(p), engine(p, truncation=False), rounding_scale(p))[0]
 
 
-def chunked(p: CellProblem) -> CellGradients:
-    """docs/truncation.md by hand: per update point, full BPTT over its window steps start..τ,
-    the state at start − 1 carried in (the engine's state_last of the steps before), only the
-    losses τ_prev < t <= τ kept (weights 0 elsewhere); the pieces summed. For Truncation(k, k)
-    with k | T these are the chunks 1..k, k+1..2k, ... of the article's chunked scheme."""
+def engine_full(q: CellProblem):
+    return engine(q, truncation=False)
+
+
+def chunked(p: CellProblem, full=engine_full) -> CellGradients:
+    """docs/truncation.md by hand: per update point, full BPTT (``full``: the engine, or RTRL)
+    over its window steps start..τ, the state at start − 1 carried in (``full``'s state_last of
+    the steps before), only the losses τ_prev < t <= τ kept (weights 0 elsewhere); the pieces
+    summed. For Truncation(k, k) with k | T these are the chunks 1..k, k+1..2k, ... of the
+    article's chunked scheme."""
     T, B = p.T, p.B
     full_steps = T if p.loss_at == "all" else 1
     lead = (T,) if B is None else (T, B)
@@ -145,12 +150,12 @@ def chunked(p: CellProblem) -> CellGradients:
         keep = np.array([(u.tau_prev < t <= u.tau) and (p.loss_at == "all" or t == T) for t in range(a + 1, b + 1)])
         if not keep.any():
             continue
-        state = p.state0 if a == 0 else engine(p.replace(xs=p.xs[:a], targets=p.targets[:a],
-                                                          loss_weights=None), truncation=False).state_last
+        state = p.state0 if a == 0 else full(p.replace(xs=p.xs[:a], targets=p.targets[:a],
+                                                        loss_weights=None)).state_last
         w = w_full[a:b] * (keep if B is None else keep[:, None])
         c = (b - a) / full_steps if LOSSES[p.loss].scale_by_count else 1.0
-        r = engine(p.replace(xs=p.xs[a:b], targets=p.targets[a:b], state0=state, loss_weights=w.astype(p.xs.dtype),
-                             loss_at="all", truncation=None), truncation=False)
+        r = full(p.replace(xs=p.xs[a:b], targets=p.targets[a:b], state0=state, loss_weights=w.astype(p.xs.dtype),
+                           loss_at="all", truncation=None))
         loss += c * r.loss
         for k in grads:
             grads[k] = grads[k] + c * np.asarray(r.grads[k], np.float64)
@@ -158,7 +163,7 @@ def chunked(p: CellProblem) -> CellGradients:
         if a == 0:                     # every window that reaches step 1 reaches the initial state
             dstate0 = {s: c * np.asarray(v, np.float64) + (0.0 if dstate0 is None else dstate0[s])
                        for s, v in r.dstate0.items()}
-    last = engine(p, truncation=False).state_last
+    last = full(p).state_last
     if dstate0 is None:
         dstate0 = {s: np.zeros(np.shape(v)) for s, v in last.items()}
     return CellGradients(loss, grads, dstate0, dxs, last)
@@ -230,6 +235,9 @@ def cell_properties(cell, eng) -> tuple[Property, ...]:
                  lambda: problems()().flatmap(k2_at_least_T), k2_equals_full),
         Property("truncated = chunks, state carried", "Truncation(k, k) (and k1 < k2) vs full BPTT per window",
                  "cell-roundoff", CELL_ROUNDOFF, chunk_cases(cell, eng), engine_vs(chunked)),
+        Property("truncated = RTRL per window", "generic RTRL over each update point's window, state carried",
+                 "cell-roundoff", CELL_ROUNDOFF, chunk_cases(cell, eng),
+                 engine_vs(lambda p: chunked(p, rtrl_route))),
         Property("engine float32 = float64", "the engine in both dtypes (+ truncated)", "cell-roundoff",
                  CELL_ROUNDOFF32, problems(truncation=True, dtype=np.float32), float32_error),
         Property("batch = sum over sequences", "(T, B, D) vs B runs (+ truncated)", "cell-roundoff", CELL_ROUNDOFF,
