@@ -209,7 +209,7 @@ def test_cli_bad_flags_are_one_line_and_exit_2(capsys, argv, words):
 
 def test_an_unusable_function_is_exit_2_naming_the_form(capsys):
     code, out, _ = cli(capsys, f"{IMPLS / 'lstm_course_correct.py'}:lstm_forward", "--cell", "lstm", "--layout", "row")
-    assert code == 2 and "CANNOT CHECK" in out
+    assert code == 2 and "CANNOT CHECK" in out and "FILE.py:FORWARD,BACKWARD" in out
 
 
 def test_same_seed_same_report():

@@ -19,7 +19,7 @@ from .compare import evaluate
 from .hints import hints
 from .layouts import inputs_for
 from .mistakes import explain
-from .report import CellCheckReport
+from .report import SIGNATURES, CellCheckReport
 from .spec import make_spec
 
 
@@ -54,7 +54,9 @@ def check_cell(fn: Any, *, cell: Any = "lstm", layout: str = "column", gate_orde
     if first.failure:
         sizes = ", ".join(f"{k}={v}" for k, v in probe.sizes().items())
         return CellCheckReport(target, "error", spec.convention, spec.dtype.name, spec.tol, spec.seed,
-                               error=f"on an ordinary first input ({sizes}) {first.failure}", **extra)
+                               error=f"on an ordinary first input ({sizes}) {first.failure}",
+                               notes=(f"expected the {spec.layout} layout: {signature(spec)}",) + _tips(fn, spec),
+                               **extra)
     spec, low = lower_precision(first, spec)
     probe = probe_case(spec)
     first = evaluate(fn, probe, spec)
@@ -89,6 +91,24 @@ def check_cell(fn: Any, *, cell: Any = "lstm", layout: str = "column", gate_orde
         hints=tuple(hints(found_q, spec, state_changed=state_changed, mistakes=mistakes, failing=failing)),
         notes=tuple(notes), returned_dtype="float32" if low else spec.dtype.name,
         mistakes=tuple(m.name for m in mistakes), **extra)
+
+
+def _tips(fn: Any, spec) -> tuple[str, ...]:
+    """A row-layout function of five arguments is a course forward: name the pair form."""
+    import inspect
+    if not spec.row or spec.pair:
+        return ()
+    try:
+        n = len(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        return ()
+    return ("fn takes 5 arguments, like a forward function (x, h0, Wx, Wh, b): check the pair as "
+            "FILE.py:FORWARD,BACKWARD (e.g. lstm_forward,lstm_backward).",) if n == 5 else ()
+
+
+def signature(spec) -> str:
+    text = SIGNATURES["pair" if spec.pair else spec.layout]
+    return text.replace("G·H", f"{len(spec.gate_order)}H") if spec.gate_order else text
 
 
 def _name(fn: Any) -> str:

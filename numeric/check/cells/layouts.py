@@ -10,6 +10,7 @@ Every call gets fresh copies, so a function that modifies its inputs cannot dist
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any, Callable
@@ -92,7 +93,9 @@ def call(fn: Any, case: CellCase, spec: CellSpec, expected: Mapping[str, Any]):
         except ContractError:
             raise
         except (Exception, SystemExit) as e:
-            raise ContractError(f"fn raised {describe_exception(e)}") from None
+            text = describe_exception(e)                 # the call itself failed: no frame of ours named
+            text = text.split(f" (at {os.path.basename(__file__)}:")[0]
+            raise ContractError(f"fn raised {text}") from None
     if spec.row:
         got = (got if spec.pair else {}) | _row_answer(out, spec, expected, dtypes)
     else:
