@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -172,5 +172,3 @@ def named(raw: Mapping[str, Any], case: CellCase, spec: CellSpec, order: tuple[s
     out = {"loss": raw["loss"]} | (torch_grads(spec.cell, grads) if spec.layout == "torch" else grads)
     return out | {f"{s}0": raw[f"{s}0"][0] for s in spec.states}
 
-
-Caller = Callable[..., Any]

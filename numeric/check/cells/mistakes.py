@@ -32,6 +32,10 @@ class CellMistake:
     order: tuple[str, ...] | None = None
 
 
+OWN = ("; if that is the model you mean, write it as your own cell (docs/own-cell.md) and check it with "
+       "--cell FILE.py:NAME")
+
+
 def _sigma(g: str) -> str:
     return f"σ'(a_{g}) = {g}_t (1 − {g}_t)"
 
@@ -67,8 +71,8 @@ GRU = [
                 "reference's with δa_n = δn_t, without the factor tanh'(a_n) = 1 − n_t²", Knobs(no_deriv="n")),
     CellMistake("r_on_h_prev", "r_t ⊙ is applied to the wrong term of the candidate: your results equal the "
                 "reference's with n_t = tanh(W_xn x_t + b_xn + W_hn (r_t ⊙ h_{t-1}) + b_hn) (the original GRU) "
-                "in place of tanh(W_xn x_t + b_xn + r_t ⊙ (W_hn h_{t-1} + b_hn)) (PyTorch's, the declared cell)",
-                Knobs(r_term="h")),
+                "in place of tanh(W_xn x_t + b_xn + r_t ⊙ (W_hn h_{t-1} + b_hn)) (PyTorch's, the declared cell)"
+                f"{OWN}", Knobs(r_term="h")),
     CellMistake("r_on_x_term", "r_t ⊙ is applied to the wrong term of the candidate: your results equal the "
                 "reference's with r_t ⊙ (W_xn x_t + b_xn) in place of r_t ⊙ (W_hn h_{t-1} + b_hn)", Knobs(r_term="x")),
     CellMistake("r_on_h_prev_backward", "the backward pass applies r_t ⊙ to the wrong term of the candidate: the "
@@ -78,8 +82,8 @@ GRU = [
                 "gradients equal the reference's with δ(W_hn h_{t-1} + b_hn) = δa_n instead of r_t ⊙ δa_n",
                 Knobs(r_backward="missing")),
     CellMistake("z_swapped", "the update gate's roles are swapped: your results equal the reference's with "
-                "h_t = z_t ⊙ n_t + (1 − z_t) ⊙ h_{t-1} in place of (1 − z_t) ⊙ n_t + z_t ⊙ h_{t-1} (PyTorch's)",
-                Knobs(z_swapped=True)),
+                "h_t = z_t ⊙ n_t + (1 − z_t) ⊙ h_{t-1} in place of (1 − z_t) ⊙ n_t + z_t ⊙ h_{t-1} (PyTorch's)"
+                f"{OWN}", Knobs(z_swapped=True)),
     CellMistake("direct_path_missing", "the direct path is missing: your gradients equal the reference's without "
                 "δh_{t-1} += δh_t ⊙ z_t (h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t-1})", Knobs(direct=False)),
     CellMistake("dh_not_carried", "δh is not carried through time: your gradients equal the reference's with "
