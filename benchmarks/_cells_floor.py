@@ -46,21 +46,36 @@ TAPE = {"lstm": 7, "gru": 5}
 BACK = {"lstm": 5, "gru": 7}
 
 
-def memory_formula(cell: str, T: int, B: int, D: int, H: int, V: int, itemsize: int) -> int:
-    """Bytes one full call may allocate beyond its inputs (the tracemalloc peak's bound):
+def memory_formula(cell: str, T: int, B: int, D: int, H: int, V: int, itemsize: int,
+                   window: int | None = None) -> int:
+    """Bytes one call may allocate beyond its inputs (the tracemalloc peak's bound).
 
-        (TAPE·T·B·H + max(T·B·(V + H), BACK·T·B·H + T·B·D) + 2.5·N_params) · itemsize + 16 KiB
+    Full BPTT (window None)::
 
-    the tape, then the larger of the logits phase (∂L/∂o beside the seeds) and the backward
-    phase (its buffers and ∂L/∂x, T·B·D); 2.5·N_params: the gradients, the stacked weights and
-    the weight-gradient GEMMs' results (sliced, not copied) with room for one step's temporaries;
-    16 KiB: the Python objects (array headers, the tape's and the result's dicts), measured ~8 KiB.
+        (TAPE·T·B·H + max(T·B·(V + H), BACK·T·B·H + T·B·D) + 3.5·N_params) · itemsize + 16 KiB
+
+    the tape, then the larger of the logits phase (∂L/∂o beside the seeds) and the backward phase
+    (its buffers and ∂L/∂x, T·B·D); 3.5·N_params: the gradients, the stacked weights and their
+    transposed copies, the weight-gradient GEMMs' results (sliced, not copied) and one step's
+    temporaries; 16 KiB: the Python objects (array headers, dicts; measured ~8 KiB).
+    Truncation(k1, k2) with window = k2 (numeric/cells/windows.py: one window's tape at a time,
+    the previous one alive while the next is computed)::
+
+        (2·TAPE·k·B·H + max(k·B·(V + H), BACK·k·B·H + k·B·D) + T·B·D + 5.5·N_params) · itemsize + 16 KiB
+
+    T enters only through ∂L/∂x (the result); 2 N_params more for each window's gradients before
+    they are added up.
     """
     G = gates(cell)
     n_params = G * H * (D + H + 1) + (H if cell == "gru" else 0) + V * (H + 1)
-    tape = TAPE[cell] * T * B * H
-    phase = max(T * B * (V + H), BACK[cell] * T * B * H + T * B * D)
-    return int((tape + phase + 2.5 * n_params) * itemsize) + 16 * 1024
+    if window is None:
+        n = T
+        values = TAPE[cell] * T * B * H + 3.5 * n_params
+    else:
+        n = min(window, T)
+        values = 2 * TAPE[cell] * n * B * H + T * B * D + 5.5 * n_params
+    values += max(n * B * (V + H), BACK[cell] * n * B * H + n * B * D)
+    return int(values * itemsize) + 16 * 1024
 
 
 def make_step(cell: str, params: dict[str, np.ndarray], xs: np.ndarray) -> Callable[[], np.ndarray]:
