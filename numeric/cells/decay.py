@@ -9,8 +9,8 @@ transposed state Jacobian, which each generated engine applies as ``step_vjp``::
         d_{t-1} = step_vjp(params, tape, t, d_t)      # (∂s_t/∂s_{t-1})ᵀ d_t
 
 The elman cell's d_{t-1} = W_hhᵀ (f'(a_t) ⊙ d_t) shrinks by up to γ‖W_hh‖₂ per step; the LSTM's
-cell state passes f_t ⊙ d_c unchanged but for the forget gate (docs/lstm.md), the GRU's state
-z_t ⊙ d_h (docs/gru.md). ``cell_decay`` measures this at a common initialisation
+cell state carries f_t ⊙ d_c straight back, scaled by the forget gate alone (docs/lstm.md), and the
+GRU's state z_t ⊙ d_h (docs/gru.md). ``cell_decay`` measures this at a common initialisation
 (``init_params``, the same for every cell) on random one-hot inputs, B sequences at once, and
 optionally adds ``gate_bias`` to the bias of the gate that keeps the state (``KEEP_GATE``).
 """
@@ -53,17 +53,20 @@ def loss_state_grads(cell, params: dict, xs: np.ndarray, targets: np.ndarray, st
         raise ValueError(f"xs must have shape (T, B, D) here; got {xs.shape}.")
     mod, params, tape = _tape(cell, params, xs, state0, activation)
     T, B = xs.shape[:2]
+    from ..validate import check_targets
+
+    y = check_targets(targets, "cross_entropy", T, B, tape["dims"]["V"], True, xs.dtype)[-1:]   # (1, B)
     if mod.OUTPUT not in mod.STATES:
         raise ValueError(f"cell {mod.CELL!r}: its output {mod.OUTPUT!r} is not a state; ∂L_T/∂s_T needs one.")
     out = {s: np.zeros((T + 1, B, tape[f"s_{s}"].shape[2]), xs.dtype) for s in mod.STATES}
     last = tape[f"s_{mod.OUTPUT}"][T]                              # (B, dim)
     if mod.READOUT:
         o = (last @ params["W_hy"].T + params["b_y"])[None]       # (1, B, V) -> ∂L_T/∂o_T in place
-        loss_and_grad_("cross_entropy", o, np.asarray(targets)[-1:], None, 1.0)
+        loss_and_grad_("cross_entropy", o, y, None, 1.0)
         out[mod.OUTPUT][T] = o[0] @ params["W_hy"]
     else:
         o = last[None].copy()
-        loss_and_grad_("cross_entropy", o, np.asarray(targets)[-1:], None, 1.0)
+        loss_and_grad_("cross_entropy", o, y, None, 1.0)
         out[mod.OUTPUT][T] = o[0]
     d = {s: out[s][T] for s in mod.STATES}
     for t in range(T, 0, -1):
