@@ -17,7 +17,7 @@ def _sigmoid_(a: np.ndarray) -> None:
     # 1/(1+e^-a) for a >= 0 and e^a/(1+e^a) for a < 0: never exponentiates a positive number.
     neg = a < 0
     np.abs(a, out=a)
-    np.negative(a, out=a)
+    np.multiply(a, -1.0, out=a)          # not np.negative: see numeric/cells/kernels.py
     np.exp(a, out=a)                      # e = exp(-|a|) in (0, 1]
     num = np.where(neg, a, 1.0)
     a += 1.0

@@ -134,7 +134,8 @@ def test_roundoff_measure_flags_a_gradient_off_by_one_part_in_a_thousand(name):
 # ---- the engine against the routes ---------------------------------------------------------------
 EXAMPLES = {"engine = finite differences": 8, "engine = symbolic derivation": 8, "engine = generic RTRL": 15,
             "k2 >= T: truncated = full": 15, "truncated = chunks, state carried": 15,
-            "truncated = RTRL per window": 10, "batch = sum over sequences": 15, "elman engine = numeric.bptt": 40}
+            "truncated = RTRL per window": 10, "batch = sum over sequences": 15, "engine float32 = float64": 15,
+            "elman engine = numeric.bptt": 40}
 
 
 @pytest.mark.parametrize("prop_name", list(EXAMPLES))

@@ -26,7 +26,10 @@ def _tanh(a, out=None):
 
 def _sigmoid(a, out=None):
     out = _out(a, out)
-    np.negative(a, out=out)
+    # −a by multiply, not np.negative: NumPy 2.4's in-place np.negative on AVX-512 reads wrong
+    # elements of a strided view with a 16-byte (float32) or 64-byte (float64) row stride
+    # (one gate column of a 4H = 4 stack); multiply and subtract are right (tests/test_kernels_strided.py).
+    np.multiply(a, -1.0, out=out)
     np.exp(out, out=out)
     out += 1.0
     return np.reciprocal(out, out=out)
