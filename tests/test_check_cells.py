@@ -107,18 +107,18 @@ def _fn(mod, fn):
     return tuple(getattr(m, n) for n in fn) if isinstance(fn, tuple) else getattr(m, fn)
 
 
-@pytest.mark.parametrize("mod,fn,kw", CORRECT, ids=[f"{m}-{f if isinstance(f, str) else 'pair'}-{k.get('dtype', '')}"
-                                                    for m, f, k in CORRECT])
+CHECKED = [c for i, c in enumerate(CORRECT) if i != 1]     # the LSTM pair: by the CLI JSON test below
+
+
+@pytest.mark.parametrize("mod,fn,kw", CHECKED, ids=[f"{m}-{f if isinstance(f, str) else 'pair'}-{k.get('dtype', '')}"
+                                                    for m, f, k in CHECKED])
 def test_a_correct_implementation_passes(mod, fn, kw):
-    r = check_cell(_fn(mod, fn), examples=30, shrink=False, **kw)
+    r = check_cell(_fn(mod, fn), examples=20, shrink=False, **kw)
     assert r.verdict == "correct", r.to_text()
     assert r.exit_status == 0 and r.sweep_examples >= 300
-
-
-def test_float32_storage_is_named_and_judged_at_float32():
-    r = check_cell(_fn("lstm_column_float32", "lstm_loss_and_grads"), cell="lstm", examples=20, shrink=False)
-    assert r.verdict == "correct" and r.returned_dtype == "float32" and r.dtype == "float64"
-    assert any("fn returns float32 while the inputs were float64" in n for n in r.notes)
+    if mod == "lstm_column_float32":         # float32 storage: named, and judged at float32
+        assert r.returned_dtype == "float32" and r.dtype == "float64"
+        assert any("fn returns float32 while the inputs were float64" in n for n in r.notes)
 
 
 @given(seed=st.integers(0, 2 ** 31), T=st.integers(1, 6), which=st.sampled_from(CORRECT[:4] + CORRECT[5:]),
