@@ -59,6 +59,7 @@ class Backward:
         self.plan, self.cell, self.fwd = plan, plan.cell, fwd
         self.lines: list[str] = []
         self.temps = 0
+        self.buffers: dict[str, tuple[str, int | None]] = {}   # scratch buffers: name -> (dim, rows)
         self.adj: dict[tuple[str, str], Adj] = {}
         self.bias: list[tuple[str, int, Slot]] = []      # (param, sign, slot): a column sum at the end
         self.accs: list[str] = []                        # param vectors summed step by step
@@ -85,23 +86,49 @@ class Backward:
         b = self.buffer(slot.buf)
         return f"{b}_r" if slot.buf.startswith("g") else f"{b}_r[:, {slot.lo}:{slot.hi}]"
 
-    def code(self, a) -> str:
-        """An adjoint expression as a variable (a temporary when it is not one already)."""
+    def scratch(self, name: str, dim: str, rows: int | None = None) -> str:
+        """A (B, dim) buffer allocated once per call (``rows``: a stack of them) for a per-step value."""
+        self.buffers.setdefault(name, (dim, rows))
+        return name
+
+    def code(self, a, dim: str) -> str:
+        """An adjoint expression as a variable (a temporary in a scratch buffer when it is not one)."""
         if a[0] == "v":
             return a[1]
         self.temps += 1
-        self.emit(f"g{self.temps} = {new(a)}")
+        self.emit(f"g{self.temps} = {into(a, self.scratch(f'buf_g{self.temps}', dim))}")
         return f"g{self.temps}"
+
+    def dim_of(self, key) -> str:
+        kind, name = key
+        return self.cell.states[name] if kind in ("state", "prev") else self.fwd._shapes[("node", name)][0]
 
     def contribute(self, key, a) -> None:
         v = self.adj[key]
         if v.bound:
-            self.emit(add(a, v.name))
+            if a[0] in ("v", "neg"):
+                self.emit(add(a, v.name))
+            else:                                         # into a scratch row, then added
+                tmp = self.scratch(f"buf_tmp_{self.dim_of(key)}", self.dim_of(key))
+                self.emit(into(a, tmp))
+                self.emit(f"{v.name} += {tmp}")
         elif v.view is not None:
             self.emit(f"{v.name} = {v.view}")
             self.emit(into(a, v.name))
+        elif key[0] == "prev":                            # carried to the next step: two rows, alternating
+            buf = self.scratch(f"buf_dprev_{key[1]}", self.dim_of(key), 2)
+            if a[0] == "v":
+                self.emit(f"{v.name} = {buf}[k % 2]")
+                self.emit(f"np.copyto({v.name}, {a[1]})")
+            else:
+                self.emit(f"{v.name} = {into(a, f'{buf}[k % 2]')}")
         else:
-            self.emit(f"{v.name} = {new(a)}")
+            buf = self.scratch(f"buf_{v.name}", self.dim_of(key))
+            if a[0] == "v":
+                self.emit(f"{v.name} = {buf}")
+                self.emit(f"np.copyto({v.name}, {a[1]})")
+            else:
+                self.emit(f"{v.name} = {into(a, buf)}")
         v.bound = True
 
     # ---- the step ---------------------------------------------------------------------------
@@ -140,15 +167,15 @@ class Backward:
             self.chain(e, a, into_view)
             return
         if isinstance(e, Had):
-            g = self.code(a)
+            g = self.code(a, self.fwd.dim(e))
             if not isinstance(e.a, Const):
                 self.backprop(e.a, ("mul", g, self.val(e.b)))
             if not isinstance(e.b, Const):
                 self.backprop(e.b, ("mul", g, self.val(e.a)))
         elif isinstance(e, Scale):
-            self.backprop(e.a, ("scale", e.c, self.code(a)))
+            self.backprop(e.a, ("scale", e.c, self.code(a, self.fwd.dim(e))))
         elif isinstance(e, Act):
-            g, y = self.code(a), self.val(e)
+            g, y = self.code(a, self.fwd.dim(e)), self.val(e)
             ch = self.plan.chain_of(e.a)
             if ch is not None and ch.primary is not None:
                 view = self.view(ch.primary)
@@ -164,7 +191,7 @@ class Backward:
         ch = self.plan.chain_of(e)
         p = ch.primary
         if p is None:
-            g = self.code(a)
+            g = self.code(a, self.fwd.dim(e))
             for sign, t in ch.terms:
                 self.backprop(t, ("v", g) if sign > 0 else ("neg", g))
             return

@@ -39,6 +39,11 @@ def step_setup(plan: Plan, fwd: Forward, bwd: Backward) -> list[str]:
     lines += [f'    {name} = bufs["{name}"]' for name in sorted({bwd.buffer(b) for b, sl in plan.buffers.items() if sl})]
     if bwd.accs:
         lines.append('    acc = bufs["acc"]')
+    if bwd.buffers:
+        lines.append('    B, dt = tape["xs"].shape[1], tape["xs"].dtype  # per-step values: scratch rows, once per call')
+    for name, (dim, rows) in bwd.buffers.items():
+        shape = f"(B, {dim})" if rows is None else f"({rows}, B, {dim})"
+        lines.append(f"    {name} = np.empty({shape}, dt)")
     return lines
 
 

@@ -101,6 +101,8 @@ def backward_step(P, S, tape, k, d, bufs, r, seed_r=None):
     XP = tape["XP"]  # noqa: F841
     s_h = tape["s_h"]
     dXP = bufs["dXP"]
+    B, dt = tape["xs"].shape[1], tape["xs"].dtype  # per-step values: scratch rows, once per call
+    buf_dprev_h = np.empty((2, B, H), dt)
     d_h = d["h"]
     h_prev, h_t = s_h[k], s_h[k + 1]  # noqa: F841
     a_t = XP[k][:, 0:H]
@@ -110,7 +112,7 @@ def backward_step(P, S, tape, k, d, bufs, r, seed_r=None):
     dF(d_h, h_t, d_a)
     # a = W_xh @ x + W_hh @ h_prev + b_h
     # W_hhᵀ: one GEMM back to h_prev
-    dprev_h = dXP_r @ S['p_h']
+    dprev_h = np.matmul(dXP_r, S['p_h'], out=buf_dprev_h[k % 2])
     return {"h": dprev_h}
 
 
@@ -130,6 +132,8 @@ def backward(P, S, tape, seed, start, tau, d_in=None):
     XP = tape["XP"]  # noqa: F841
     s_h = tape["s_h"]
     dXP = bufs["dXP"]
+    B, dt = tape["xs"].shape[1], tape["xs"].dtype  # per-step values: scratch rows, once per call
+    buf_dprev_h = np.empty((2, B, H), dt)
     d_h = np.zeros((B, H), xs.dtype)
     if d_in is not None:
         d_h += d_in["h"]
@@ -144,7 +148,7 @@ def backward(P, S, tape, seed, start, tau, d_in=None):
         dF(d_h, h_t, d_a)
         # a = W_xh @ x + W_hh @ h_prev + b_h
         # W_hhᵀ: one GEMM back to h_prev
-        dprev_h = dXP_r @ S['p_h']
+        dprev_h = np.matmul(dXP_r, S['p_h'], out=buf_dprev_h[k % 2])
         d_h = dprev_h
     d = {"h": d_h}
     grads = {}

@@ -123,6 +123,13 @@ def backward_step(P, S, tape, k, d, bufs, r, seed_r=None):
     v1 = tape["v1"]  # noqa: F841
     dHP_h = bufs["dHP_h"]
     dXP = bufs["dXP"]
+    B, dt = tape["xs"].shape[1], tape["xs"].dtype  # per-step values: scratch rows, once per call
+    buf_g1 = np.empty((B, H), dt)
+    buf_d_z = np.empty((B, H), dt)
+    buf_d_n = np.empty((B, H), dt)
+    buf_tmp_H = np.empty((B, H), dt)
+    buf_dprev_h = np.empty((2, B, H), dt)
+    buf_d_r = np.empty((B, H), dt)
     d_h = d["h"]
     h_prev, h_t = s_h[k], s_h[k + 1]  # noqa: F841
     r_t = XP[k][:, 0:H]
@@ -131,15 +138,16 @@ def backward_step(P, S, tape, k, d, bufs, r, seed_r=None):
     dHP_h_r = dHP_h[r]
     dXP_r = dXP[r]
     # h = (1 - z) ⊙ n + z ⊙ h_prev
-    g1 = d_h * n_t
-    d_z = -g1
-    d_n = d_h * (1 - z_t)
-    d_z += d_h * h_prev
-    dprev_h = d_h * z_t
+    g1 = np.multiply(d_h, n_t, out=buf_g1)
+    d_z = np.negative(g1, out=buf_d_z)
+    d_n = np.multiply(d_h, (1 - z_t), out=buf_d_n)
+    np.multiply(d_h, h_prev, out=buf_tmp_H)
+    d_z += buf_tmp_H
+    dprev_h = np.multiply(d_h, z_t, out=buf_dprev_h[k % 2])
     # n = tanh(W_xn @ x + b_xn + r ⊙ (W_hn @ h_prev + b_hn))
     g2 = dXP_r[:, 2 * H:3 * H]
     dtanh(d_n, n_t, g2)
-    d_r = g2 * v1[k]
+    d_r = np.multiply(g2, v1[k], out=buf_d_r)
     g3 = dHP_h_r[:, 2 * H:3 * H]
     np.multiply(g2, r_t, out=g3)
     # z = sigmoid(W_xz @ x + W_hz @ h_prev + b_z)
@@ -151,7 +159,8 @@ def backward_step(P, S, tape, k, d, bufs, r, seed_r=None):
     dsigmoid(d_r, r_t, g5)
     np.copyto(dHP_h_r[:, 0:H], g5)
     # W_hrᵀ, W_hzᵀ, W_hnᵀ: one GEMM back to h_prev
-    dprev_h += dHP_h_r @ S['p_h']
+    np.matmul(dHP_h_r, S['p_h'], out=buf_tmp_H)
+    dprev_h += buf_tmp_H
     return {"h": dprev_h}
 
 
@@ -174,6 +183,13 @@ def backward(P, S, tape, seed, start, tau, d_in=None):
     v1 = tape["v1"]  # noqa: F841
     dHP_h = bufs["dHP_h"]
     dXP = bufs["dXP"]
+    B, dt = tape["xs"].shape[1], tape["xs"].dtype  # per-step values: scratch rows, once per call
+    buf_g1 = np.empty((B, H), dt)
+    buf_d_z = np.empty((B, H), dt)
+    buf_d_n = np.empty((B, H), dt)
+    buf_tmp_H = np.empty((B, H), dt)
+    buf_dprev_h = np.empty((2, B, H), dt)
+    buf_d_r = np.empty((B, H), dt)
     d_h = np.zeros((B, H), xs.dtype)
     if d_in is not None:
         d_h += d_in["h"]
@@ -187,15 +203,16 @@ def backward(P, S, tape, seed, start, tau, d_in=None):
         dHP_h_r = dHP_h[r]
         dXP_r = dXP[r]
         # h = (1 - z) ⊙ n + z ⊙ h_prev
-        g1 = d_h * n_t
-        d_z = -g1
-        d_n = d_h * (1 - z_t)
-        d_z += d_h * h_prev
-        dprev_h = d_h * z_t
+        g1 = np.multiply(d_h, n_t, out=buf_g1)
+        d_z = np.negative(g1, out=buf_d_z)
+        d_n = np.multiply(d_h, (1 - z_t), out=buf_d_n)
+        np.multiply(d_h, h_prev, out=buf_tmp_H)
+        d_z += buf_tmp_H
+        dprev_h = np.multiply(d_h, z_t, out=buf_dprev_h[k % 2])
         # n = tanh(W_xn @ x + b_xn + r ⊙ (W_hn @ h_prev + b_hn))
         g2 = dXP_r[:, 2 * H:3 * H]
         dtanh(d_n, n_t, g2)
-        d_r = g2 * v1[k]
+        d_r = np.multiply(g2, v1[k], out=buf_d_r)
         g3 = dHP_h_r[:, 2 * H:3 * H]
         np.multiply(g2, r_t, out=g3)
         # z = sigmoid(W_xz @ x + W_hz @ h_prev + b_z)
@@ -207,7 +224,8 @@ def backward(P, S, tape, seed, start, tau, d_in=None):
         dsigmoid(d_r, r_t, g5)
         np.copyto(dHP_h_r[:, 0:H], g5)
         # W_hrᵀ, W_hzᵀ, W_hnᵀ: one GEMM back to h_prev
-        dprev_h += dHP_h_r @ S['p_h']
+        np.matmul(dHP_h_r, S['p_h'], out=buf_tmp_H)
+        dprev_h += buf_tmp_H
         d_h = dprev_h
     d = {"h": d_h}
     grads = {}

@@ -113,6 +113,9 @@ def backward_step(P, S, tape, k, d, bufs, r, seed_r=None):
     n_h = tape["n_h"]  # noqa: F841
     dG1 = bufs["dG1"]
     dXP = bufs["dXP"]
+    B, dt = tape["xs"].shape[1], tape["xs"].dtype  # per-step values: scratch rows, once per call
+    buf_d_h = np.empty((B, H), dt)
+    buf_dprev_o = np.empty((2, B, V), dt)
     d_o = d["o"]
     o_prev, o_t = s_o[k], s_o[k + 1]  # noqa: F841
     a_t = XP[k][:, 0:H]
@@ -122,13 +125,13 @@ def backward_step(P, S, tape, k, d, bufs, r, seed_r=None):
     # o = W_hy @ h + b_y
     g1 = dG1_r
     np.copyto(g1, d_o)
-    d_h = dG1_r @ P["W_hy"]
+    d_h = np.matmul(dG1_r, P["W_hy"], out=buf_d_h)
     # h = f(a)
     d_a = dXP_r[:, 0:H]
     dF(d_h, h_t, d_a)
     # a = W_xh @ x + W_oh @ o_prev + b_h
     # W_ohᵀ: one GEMM back to o_prev
-    dprev_o = dXP_r @ S['p_o']
+    dprev_o = np.matmul(dXP_r, S['p_o'], out=buf_dprev_o[k % 2])
     return {"o": dprev_o}
 
 
@@ -150,6 +153,9 @@ def backward(P, S, tape, seed, start, tau, d_in=None):
     n_h = tape["n_h"]  # noqa: F841
     dG1 = bufs["dG1"]
     dXP = bufs["dXP"]
+    B, dt = tape["xs"].shape[1], tape["xs"].dtype  # per-step values: scratch rows, once per call
+    buf_d_h = np.empty((B, H), dt)
+    buf_dprev_o = np.empty((2, B, V), dt)
     d_o = np.zeros((B, V), xs.dtype)
     if d_in is not None:
         d_o += d_in["o"]
@@ -164,13 +170,13 @@ def backward(P, S, tape, seed, start, tau, d_in=None):
         # o = W_hy @ h + b_y
         g1 = dG1_r
         np.copyto(g1, d_o)
-        d_h = dG1_r @ P["W_hy"]
+        d_h = np.matmul(dG1_r, P["W_hy"], out=buf_d_h)
         # h = f(a)
         d_a = dXP_r[:, 0:H]
         dF(d_h, h_t, d_a)
         # a = W_xh @ x + W_oh @ o_prev + b_h
         # W_ohᵀ: one GEMM back to o_prev
-        dprev_o = dXP_r @ S['p_o']
+        dprev_o = np.matmul(dXP_r, S['p_o'], out=buf_dprev_o[k % 2])
         d_o = dprev_o
     d = {"o": d_o}
     grads = {}

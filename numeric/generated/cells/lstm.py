@@ -131,6 +131,15 @@ def backward_step(P, S, tape, k, d, bufs, r, seed_r=None):
     s_c = tape["s_c"]
     v1 = tape["v1"]  # noqa: F841
     dXP = bufs["dXP"]
+    B, dt = tape["xs"].shape[1], tape["xs"].dtype  # per-step values: scratch rows, once per call
+    buf_d_og = np.empty((B, H), dt)
+    buf_g1 = np.empty((B, H), dt)
+    buf_tmp_H = np.empty((B, H), dt)
+    buf_d_f = np.empty((B, H), dt)
+    buf_dprev_c = np.empty((2, B, H), dt)
+    buf_d_i = np.empty((B, H), dt)
+    buf_d_g = np.empty((B, H), dt)
+    buf_dprev_h = np.empty((2, B, H), dt)
     d_h = d["h"]
     d_c = d["c"]
     h_prev, h_t = s_h[k], s_h[k + 1]  # noqa: F841
@@ -141,14 +150,15 @@ def backward_step(P, S, tape, k, d, bufs, r, seed_r=None):
     og_t = XP[k][:, 3 * H:4 * H]
     dXP_r = dXP[r]
     # h = og ⊙ tanh(c)
-    d_og = d_h * v1[k]
-    g1 = d_h * og_t
-    d_c += dtanh(g1, v1[k])
+    d_og = np.multiply(d_h, v1[k], out=buf_d_og)
+    g1 = np.multiply(d_h, og_t, out=buf_g1)
+    dtanh(g1, v1[k], buf_tmp_H)
+    d_c += buf_tmp_H
     # c = f ⊙ c_prev + i ⊙ g
-    d_f = d_c * c_prev
-    dprev_c = d_c * f_t
-    d_i = d_c * g_t
-    d_g = d_c * i_t
+    d_f = np.multiply(d_c, c_prev, out=buf_d_f)
+    dprev_c = np.multiply(d_c, f_t, out=buf_dprev_c[k % 2])
+    d_i = np.multiply(d_c, g_t, out=buf_d_i)
+    d_g = np.multiply(d_c, i_t, out=buf_d_g)
     # og = sigmoid(W_xo @ x + W_ho @ h_prev + b_o)
     g2 = dXP_r[:, 3 * H:4 * H]
     dsigmoid(d_og, og_t, g2)
@@ -162,7 +172,7 @@ def backward_step(P, S, tape, k, d, bufs, r, seed_r=None):
     g5 = dXP_r[:, 0:H]
     dsigmoid(d_i, i_t, g5)
     # W_hiᵀ, W_hfᵀ, W_hgᵀ, W_hoᵀ: one GEMM back to h_prev
-    dprev_h = dXP_r @ S['p_h']
+    dprev_h = np.matmul(dXP_r, S['p_h'], out=buf_dprev_h[k % 2])
     return {"h": dprev_h, "c": dprev_c}
 
 
@@ -185,6 +195,15 @@ def backward(P, S, tape, seed, start, tau, d_in=None):
     s_c = tape["s_c"]
     v1 = tape["v1"]  # noqa: F841
     dXP = bufs["dXP"]
+    B, dt = tape["xs"].shape[1], tape["xs"].dtype  # per-step values: scratch rows, once per call
+    buf_d_og = np.empty((B, H), dt)
+    buf_g1 = np.empty((B, H), dt)
+    buf_tmp_H = np.empty((B, H), dt)
+    buf_d_f = np.empty((B, H), dt)
+    buf_dprev_c = np.empty((2, B, H), dt)
+    buf_d_i = np.empty((B, H), dt)
+    buf_d_g = np.empty((B, H), dt)
+    buf_dprev_h = np.empty((2, B, H), dt)
     d_h = np.zeros((B, H), xs.dtype)
     d_c = np.zeros((B, H), xs.dtype)
     if d_in is not None:
@@ -201,14 +220,15 @@ def backward(P, S, tape, seed, start, tau, d_in=None):
         og_t = XP[k][:, 3 * H:4 * H]
         dXP_r = dXP[r]
         # h = og ⊙ tanh(c)
-        d_og = d_h * v1[k]
-        g1 = d_h * og_t
-        d_c += dtanh(g1, v1[k])
+        d_og = np.multiply(d_h, v1[k], out=buf_d_og)
+        g1 = np.multiply(d_h, og_t, out=buf_g1)
+        dtanh(g1, v1[k], buf_tmp_H)
+        d_c += buf_tmp_H
         # c = f ⊙ c_prev + i ⊙ g
-        d_f = d_c * c_prev
-        dprev_c = d_c * f_t
-        d_i = d_c * g_t
-        d_g = d_c * i_t
+        d_f = np.multiply(d_c, c_prev, out=buf_d_f)
+        dprev_c = np.multiply(d_c, f_t, out=buf_dprev_c[k % 2])
+        d_i = np.multiply(d_c, g_t, out=buf_d_i)
+        d_g = np.multiply(d_c, i_t, out=buf_d_g)
         # og = sigmoid(W_xo @ x + W_ho @ h_prev + b_o)
         g2 = dXP_r[:, 3 * H:4 * H]
         dsigmoid(d_og, og_t, g2)
@@ -222,7 +242,7 @@ def backward(P, S, tape, seed, start, tau, d_in=None):
         g5 = dXP_r[:, 0:H]
         dsigmoid(d_i, i_t, g5)
         # W_hiᵀ, W_hfᵀ, W_hgᵀ, W_hoᵀ: one GEMM back to h_prev
-        dprev_h = dXP_r @ S['p_h']
+        dprev_h = np.matmul(dXP_r, S['p_h'], out=buf_dprev_h[k % 2])
         d_h, d_c = dprev_h, dprev_c
     d = {"h": d_h, "c": d_c}
     grads = {}
