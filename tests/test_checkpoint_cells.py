@@ -165,7 +165,7 @@ def test_a_single_state_cell_needs_no_d_in_hook(cell):
 
 
 def test_a_multi_state_cell_without_the_hook_is_refused_not_wrong():
-    m = _without_d_in("lstm")                       # its backward neither takes d_in nor calls backward_step
+    m = _without_d_in("lstm")                       # its backward does not take d_in: c's adjoint has no way in
     params, xs, ys = problem("lstm", 12)
     with pytest.raises(NotImplementedError, match="needs its generated backward to take d_in="):
         cells.bptt(m, params, xs, ys, checkpoint=Checkpointing(slots=2))

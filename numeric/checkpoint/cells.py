@@ -13,17 +13,12 @@ in runs (the merged operations of numeric/checkpoint/engine.py). What the genera
   count: every backward step evaluates its step once more), then ``m.backward(P, S, tape, seed,
   1, k)`` with the seed of the run's losses and ∂L/∂s_t entering from the run after it.
 
-The generated ``backward`` starts its state adjoints at zero and adds seed[r] to the output
-state's at each step; it has no argument for the adjoint of *every* state entering a window
-from above. ``_backward_from`` adds ∂L/∂s_t (d_in) by the first of these that applies:
-
-1. ``backward(..., d_in=...)`` when the module takes it (the hook this needs);
-2. a cell whose only state is its output state (elman, gru, jordan): d_in joins the seed of the
-   run's last step, which the loop adds to that state's adjoint before the step (exact);
-3. a module whose ``backward`` calls the module's ``backward_step`` per step (the LSTM, ∂L/∂c_t,
-   as generated at first): its own ``backward`` code runs with ``backward_step`` wrapped so that
-   the first step adds d_in to its incoming adjoints, checked to have gone through the wrapper;
-4. otherwise a NotImplementedError naming the missing hook (never a wrong gradient).
+The adjoint of *every* state entering a run from the run after it (∂L/∂s_t; for the LSTM h and
+c) goes in by ``backward(..., d_in={state: ∂L/∂s_tau})``, the hook the generated engines have
+for this. A module without it (an older ``bptt generate``) still works when its only state is
+its output state (the loop adds seed[r] to that state's adjoint before each step, so d_in joins
+the seed of the run's last step, exactly); any other is refused with a NotImplementedError
+naming the hook, never given a wrong gradient.
 
 Cell evaluations: the plan's forward steps plus one per backward step (Schedule.taped_evaluations).
 """
@@ -32,7 +27,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import types
 from bisect import bisect_right
 
 import numpy as np
@@ -172,8 +166,8 @@ class _Window:
 
 
 def _backward_from(m, d_in: dict | None, seed: np.ndarray):
-    """m.backward, with ∂L/∂s_t = d_in (every state) entering at its last step (the module
-    docstring's ladder); ``seed`` (k, B, ·) is the run's, its last row may take d_in."""
+    """m.backward, with ∂L/∂s_t = d_in (every state) entering at its last step (see the module
+    docstring); ``seed`` (k, B, ·) is the run's, its last row may take d_in."""
     if d_in is None:
         return m.backward
     if "d_in" in inspect.signature(m.backward).parameters:
@@ -181,27 +175,7 @@ def _backward_from(m, d_in: dict | None, seed: np.ndarray):
     if set(m.STATES) == {m.OUTPUT}:
         seed[-1] += d_in[m.OUTPUT]
         return m.backward
-    if "backward_step" not in m.backward.__code__.co_names:
-        raise NotImplementedError(
-            f"checkpoint= for cell {m.CELL!r} (states {', '.join(m.STATES)}) needs its generated "
-            "backward to take d_in={state: ∂L/∂s_tau}, the adjoint of every state entering the window "
-            "from the steps after it; this module's backward has no such argument")
-    real, pending = m.backward_step, [d_in]
-
-    def step(P, S, tape, k, d, bufs, r, *rest):
-        if pending:                                 # the first call: the window's last step
-            for s, v in pending.pop().items():
-                d[s] += v
-        return real(P, S, tape, k, d, bufs, r, *rest)
-
-    glb = dict(m.backward.__globals__, backward_step=step)
-    fn = types.FunctionType(m.backward.__code__, glb, m.backward.__name__, m.backward.__defaults__,
-                            m.backward.__closure__)
-
-    def backward(*args):
-        res = fn(*args)
-        if pending:
-            raise RuntimeError(f"checkpointing cell {m.CELL!r}: its generated backward did not call "
-                               "backward_step, so ∂L/∂s entering a run could not be added; regenerate it")
-        return res
-    return backward
+    raise NotImplementedError(
+        f"checkpoint= for cell {m.CELL!r} (states {', '.join(m.STATES)}) needs its generated "
+        "backward to take d_in={state: ∂L/∂s_tau}, the adjoint of every state entering the window "
+        "from the steps after it; regenerate the module with `bptt generate`")
