@@ -112,6 +112,8 @@ class Stage:
             if j1 < self.R:
                 G[j1 - i0:] = 0
             np.matmul(do.reshape(m * B, V), prm.W_hy, out=self.G[j0:j1].reshape(m * B, H))
+            _gemm_add(do.reshape(m * B, V).T, self.S[j0 + 1:j1 + 1].reshape(m * B, H), tmp, g.W_hy)
+            g.b_y[...] += do.reshape(m * B, V).sum(axis=0)
         else:
             G[...] = 0
         G[-1] += self.delta
@@ -122,12 +124,6 @@ class Stage:
         _gemm_add(da.T, self.p.xs[lo - 1:hi].reshape(n * B, D), tmp, g.W_xh)
         _gemm_add(da.T, self.S[self.pos:self.R].reshape(n * B, H), tmp, g.W_hh)
         g.b_h[...] += da.sum(axis=0)
-        a, b = max(lo, self.l1), min(hi, self.l2)
-        if a <= b:
-            j0, j1, V = self.pos + a - lo, self.pos + b - lo + 1, prm.output_size
-            do = self.O[j0:j1].reshape((b - a + 1) * B, V)
-            _gemm_add(do.T, self.S[j0 + 1:j1 + 1].reshape((b - a + 1) * B, H), tmp, g.W_hy)
-            g.b_y[...] += do.sum(axis=0)
         split = min(max(self.tau_prev - lo + 1, 0), n)  # rows at steps <= tau_prev: accumulate
         if split:
             self.dxs[lo - 1:lo - 1 + split] += self.G[self.pos:self.pos + split] @ prm.W_xh
