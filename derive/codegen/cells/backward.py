@@ -38,7 +38,7 @@ def new(a) -> str:
 def into(a, out: str) -> str:
     kind = a[0]
     return {"v": lambda: f"np.copyto({out}, {a[1]})", "mul": lambda: f"np.multiply({a[1]}, {a[2]}, out={out})",
-            "neg": lambda: f"np.negative({a[1]}, out={out})",
+            "neg": lambda: f"np.multiply({a[1]}, -1.0, out={out})",   # not np.negative: numeric/cells/kernels.py
             "scale": lambda: f"np.multiply({a[2]}, {number(a[1])}, out={out})",
             "matmul": lambda: f"np.matmul({a[1]}, {a[2]}, out={out})",
             "dact": lambda: f"d{act_name(a[1])}({a[2]}, {a[3]}, {out})"}[kind]()
