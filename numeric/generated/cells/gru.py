@@ -139,7 +139,7 @@ def backward_step(P, S, tape, k, d, bufs, r, seed_r=None):
     dXP_r = dXP[r]
     # h = (1 - z) ⊙ n + z ⊙ h_prev
     g1 = np.multiply(d_h, n_t, out=buf_g1)
-    d_z = np.negative(g1, out=buf_d_z)
+    d_z = np.multiply(g1, -1.0, out=buf_d_z)
     d_n = np.multiply(d_h, (1 - z_t), out=buf_d_n)
     np.multiply(d_h, h_prev, out=buf_tmp_H)
     d_z += buf_tmp_H
@@ -204,7 +204,7 @@ def backward(P, S, tape, seed, start, tau, d_in=None):
         dXP_r = dXP[r]
         # h = (1 - z) ⊙ n + z ⊙ h_prev
         g1 = np.multiply(d_h, n_t, out=buf_g1)
-        d_z = np.negative(g1, out=buf_d_z)
+        d_z = np.multiply(g1, -1.0, out=buf_d_z)
         d_n = np.multiply(d_h, (1 - z_t), out=buf_d_n)
         np.multiply(d_h, h_prev, out=buf_tmp_H)
         d_z += buf_tmp_H
