@@ -32,7 +32,7 @@ from ..gradients import Window, windows
 from ..graph import loss_grad
 from ..linalg import add, scale
 from .expr import Act, Ref
-from .graph import CellGraph, Matrix, pre_activation, symbols_of
+from .graph import CellGraph, Matrix, per_step, pre_activation, symbols_of
 from .vjp import ENTRIES, backprop, forward
 
 
@@ -158,7 +158,7 @@ class CellDerivation:
     def _loss_seed(self, t: int) -> Matrix:
         g = self.graph
         o = g.mat("o" if self.cell.readout else self.cell.output, t)
-        return scale(loss_grad(g.loss, o, g.mat("y", t)), g.step_weight(t))
+        return scale(per_step(loss_grad, g.loss, o, g.mat("y", t)), g.step_weight(t))
 
     # ---- public views ---------------------------------------------------------------------------
     def shape(self, name: str) -> tuple[int, int]:

@@ -22,6 +22,7 @@ from numeric.rules import LOSSES
 from numeric.validate import check_activation, check_loss, check_loss_at, check_positive_int
 
 from ..graph import loss_value
+from ..linalg import _new, instantiate, plain_symbols
 from ..symbols import entry_name
 from .cell import Cell
 from .expr import Ref
@@ -39,10 +40,34 @@ Matrix = sp.ImmutableMatrix
 def symbols_of(base: str, rows: int, cols: int | None, scalar: bool) -> Matrix:
     """Entry symbols: the bare name (scalar case), ``base_i`` for a column, ``base_i_j`` for a matrix."""
     if scalar:
-        return Matrix([[sp.Symbol(base)]])
+        return _new(1, 1, [sp.Symbol(base)])
     if cols is None:
-        return Matrix(rows, 1, [sp.Symbol(entry_name(base, i)) for i in range(rows)])
-    return Matrix(rows, cols, [sp.Symbol(entry_name(base, i, j)) for i in range(rows) for j in range(cols)])
+        return _new(rows, 1, [sp.Symbol(entry_name(base, i)) for i in range(rows)])
+    return _new(rows, cols, [sp.Symbol(entry_name(base, i, j)) for i in range(rows) for j in range(cols)])
+
+
+_TEMPLATES: dict = {}
+
+
+def per_step(fn, loss: str, o: Matrix, y: Matrix):
+    """``fn(loss, o, y)`` (``loss_value`` or ``loss_grad``) for one step's (V, 1) columns o, y.
+
+    The same expression: built once per (fn, loss, V) over placeholder symbols and renamed per
+    step by ``instantiate`` (derive/linalg.py), so SymPy's Matrix arithmetic (a 1 x 1 matrix
+    power for ``(o - y)**2``) and flatten run once, not T times.
+    """
+    if not (plain_symbols(o) and plain_symbols(y)) or len(set(o) | set(y)) != len(o) + len(y):
+        return fn(loss, o, y)
+    key = (fn, loss, len(o))
+    if key not in _TEMPLATES:
+        O, Y = (_new(len(o), 1, [sp.Symbol(f"{n}#{i}") for i in range(len(o))]) for n in "oy")
+        _TEMPLATES[key] = (O, Y, fn(loss, O, Y))
+    O, Y, value = _TEMPLATES[key]
+    reps = dict(zip(O, o))
+    reps.update(zip(Y, y))
+    if isinstance(value, sp.MatrixBase):
+        return _new(*value.shape, [instantiate(v, reps) for v in value])
+    return instantiate(value, reps)
 
 
 class CellGraph:
@@ -93,6 +118,7 @@ class CellGraph:
 
     def _build(self) -> None:
         cell, defs = self.cell, self.definitions
+        self._gates: list = []
         for s, dim in cell.states.items():
             self._node(s, 0, self.dims[dim])
         for t in range(1, self.T + 1):
@@ -110,17 +136,24 @@ class CellGraph:
                                                                               self.activation, {})))
                 self.edges += [(f"{cell.output}{t}", f"o{t}"), ("W_hy", f"o{t}"), ("b_y", f"o{t}")]
             o = self.mat(cell.output if ro is None else "o", t)
-            defs[self.L[t]] = self.step_weight(t) * loss_value(self.loss, o, self.mat("y", t))
+            loss = per_step(loss_value, self.loss, o, self.mat("y", t))
+            defs[self.L[t]] = self.step_weight(t) * loss
             self.edges += [(f"{cell.output if ro is None else 'o'}{t}", f"L{t}"), (f"y{t}", f"L{t}"),
                            (f"L{t}", "L")]
         defs[self.total_loss] = sp.Add(*self.L.values())
+        with sp.evaluate(False):     # f(one symbol): nothing to simplify, skip the assumptions
+            for eq, get, memo, target in self._gates:
+                defs.update(zip(target, forward(eq.expr, ENTRIES, get, self.activation, memo)))
+        del self._gates
 
     def _define(self, eq, t: int, get) -> None:
         """n_t's definition; a gate n = f(e) gets a pre-activation node ``pre_n{t}`` = e first.
 
         Why: SymPy evaluates f of a long sum slowly (sigmoid's exp(-e) asks assumptions of every
         term, ~30 ms a gate at each step); f of one symbol is immediate, so the graph stays
-        linear in T with a small constant. The expanded loss is the same expression.
+        linear in T with a small constant. The expanded loss is the same expression. The gate's
+        f(pre_n{t}) is filled in at the end of ``_build``, all steps in one unevaluated block
+        (entering and leaving ``sp.evaluate`` clears SymPy's cache, too costly at every step).
         """
         memo: dict = {}
         if pre_activation(eq):
@@ -128,10 +161,11 @@ class CellGraph:
             sym = self._node(f"pre_{eq.target}", t, pre.shape[0])
             self.definitions.update(zip(sym, pre))
             memo[id(eq.expr.a)] = sym
-            with sp.evaluate(False):     # f(one symbol): nothing to simplify, skip the assumptions
-                value = forward(eq.expr, ENTRIES, get, self.activation, memo)
-        else:
-            value = forward(eq.expr, ENTRIES, get, self.activation, memo)
+            target = self._node(eq.target, t, pre.shape[0])
+            self.definitions.update((s, None) for s in target)   # the place in the order
+            self._gates.append((eq, get, memo, target))
+            return
+        value = forward(eq.expr, ENTRIES, get, self.activation, memo)
         self.definitions.update(zip(self._node(eq.target, t, value.shape[0]), value))
 
     def step_weight(self, t: int) -> sp.Expr:

@@ -22,11 +22,12 @@ from types import SimpleNamespace
 from typing import Callable
 
 import sympy as sp
+from sympy.core.parameters import global_parameters
 
 from numeric.rules import ACTIVATIONS
 
 from ..graph import activation_entries, deriv_entries
-from ..linalg import add, hadamard, mat_vec, matT_vec, outer, scale
+from ..linalg import _new, add, hadamard, instantiate, mat_vec, matT_vec, outer, plain_symbols, scale
 from ..matrix_form import Applied
 from .expr import CHOSEN, Act, Add, Const, Expr, Had, MatVec, Ref, Scale, Sub
 
@@ -56,9 +57,23 @@ ENTRIES = SimpleNamespace(
     neg=lambda a: scale(a, sp.Integer(-1)),
     scale=lambda a, c: scale(a, _num(c)),
     const=lambda c, like: Matrix._new(like.shape[0], like.shape[1], [_num(c)] * len(like)),
-    act=activation_entries, deriv=deriv_entries,
+    act=activation_entries, deriv=lambda name, h: _deriv_entries(name, h),
     zero=lambda shape: add([], shape),
 )
+
+_DERIV_TEMPLATES: dict = {}
+
+
+def _deriv_entries(name: str, h: Matrix) -> Matrix:
+    """``deriv_entries(name, h)``; for a column of node symbols (the gates' h) by renaming the
+    rule's expression over one placeholder (``instantiate``), not re-running SymPy's flatten."""
+    if not plain_symbols(h):
+        return deriv_entries(name, h)
+    if name not in _DERIV_TEMPLATES:
+        P = sp.Symbol("h#")
+        _DERIV_TEMPLATES[name] = (P, deriv_entries(name, Matrix([[P]]))[0])
+    P, tree = _DERIV_TEMPLATES[name]
+    return _new(h.shape[0], h.shape[1], [instantiate(tree, {P: v}) for v in h])
 
 
 # ---- backend 2: matrix notation ----------------------------------------------------------------------
@@ -90,6 +105,22 @@ def _unwrap(v, like):
 
 
 def _matrix_deriv(name: str, y):
+    if not isinstance(y, sp.MatrixSymbol) or not global_parameters.evaluate:
+        return _matrix_deriv_of(name, y)
+    # a node's symbol (i_2, g_3): the rule's tree over a placeholder of its shape, built once;
+    # xreplace keeps the tree (MatAdd, HadamardProduct are unevaluated), one name for another
+    key = (name, y.shape)
+    if key not in _DERIVS:
+        Y = sp.MatrixSymbol("y#", *y.shape)
+        _DERIVS[key] = (Y, _matrix_deriv_of(name, Y))
+    Y, tree = _DERIVS[key]
+    return tree.xreplace({Y: y})
+
+
+_DERIVS: dict = {}
+
+
+def _matrix_deriv_of(name: str, y):
     try:
         return ACTIVATIONS[name].deriv(None, _Elementwise(y)).m
     except (TypeError, AttributeError):   # relu's where(): the step function, printed as relu'(·)
@@ -103,8 +134,19 @@ def _matrix_add(parts, like):
     return parts[0] if len(parts) == 1 else sp.MatAdd(*parts)
 
 
+_TRANSPOSED: dict = {}   # Wᵀ of each parameter, built once (the same Transpose every step)
+
+
+def _transposed(W):
+    if not isinstance(W, sp.MatrixSymbol):
+        return W.T
+    if W not in _TRANSPOSED:
+        _TRANSPOSED[W] = W.T
+    return _TRANSPOSED[W]
+
+
 MATRIX = SimpleNamespace(
-    matvec=lambda W, x: sp.MatMul(W, x), matT_vec=lambda W, v: sp.MatMul(W.T, v),
+    matvec=lambda W, x: sp.MatMul(W, x), matT_vec=lambda W, v: sp.MatMul(_transposed(W), v),
     outer=lambda u, v: sp.MatMul(u, v.T if isinstance(v, sp.MatrixSymbol) else sp.Transpose(v)), had=lambda a, b: sp.HadamardProduct(a, b),
     add=_matrix_add, neg=lambda a: -a, scale=lambda a, c: _num(c) * a,
     const=lambda c, like: _num(c) * sp.OneMatrix(*like.shape) if c != 1 else sp.OneMatrix(*like.shape),
