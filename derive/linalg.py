@@ -18,12 +18,20 @@ from typing import Sequence
 import sympy as sp
 from functools import cmp_to_key
 
-from sympy.core.basic import Basic, _cmp_name
+from sympy.core.basic import Basic
 from sympy.core.parameters import global_parameters
 from sympy.functions.elementary.exponential import ExpBase
-from sympy.polys.domains import EXRAW
-from sympy.polys.matrices import DomainMatrix
-from sympy.polys.matrices.sdm import SDM
+
+try:    # SymPy internals the fast paths mirror (read off SymPy 1.14; tests/test_linalg_fast_paths.py)
+    from sympy.core.basic import _cmp_name
+    from sympy.polys.domains import EXRAW
+    from sympy.polys.matrices import DomainMatrix
+    from sympy.polys.matrices.sdm import SDM
+    FAST = tuple(int(p) for p in sp.__version__.split(".")[:2]) == (1, 14)
+except (ImportError, ValueError):
+    FAST = False
+"""The direct constructors are used only on the SymPy release they were checked against; on
+any other, every helper below takes SymPy's own path (the same results, slower)."""
 
 Matrix = sp.ImmutableMatrix
 
@@ -36,6 +44,8 @@ def _new(rows: int, cols: int, entries: list) -> Matrix:
     (zero entries left out of the sparse rep, as there). All-rational matrices (ZZ/QQ) and
     anything unusual take SymPy's own path.
     """
+    if not FAST:
+        return Matrix._new(rows, cols, entries)
     flat, dod, rational = list(entries), {}, True
     for n, e in enumerate(flat):
         if not isinstance(e, sp.Expr):
@@ -122,7 +132,7 @@ def _base(f) -> bool:
 def _mul(a: sp.Expr, b: sp.Expr) -> sp.Expr:
     """``a * b``, built directly when its factors have distinct bases (see the module doc)."""
     fs: list = []
-    if (global_parameters.evaluate and global_parameters.distribute and a.is_commutative
+    if (FAST and global_parameters.evaluate and global_parameters.distribute and a.is_commutative
             and b.is_commutative and _factors(a, fs) and _factors(b, fs)):
         rest = fs[1:] if fs[0].is_Number else fs
         bases = {f.base if f.is_Pow else f for f in rest}
@@ -134,7 +144,7 @@ def _mul(a: sp.Expr, b: sp.Expr) -> sp.Expr:
 
 def _add(terms: list) -> sp.Expr:
     """``sp.Add(*terms)``, built directly when no two terms are alike (see the module doc)."""
-    if global_parameters.evaluate and len(terms) > 1:
+    if FAST and global_parameters.evaluate and len(terms) > 1:
         flat, keys = [], set()
         for t in terms:
             for u in (t.args if t.is_Add else (t,)):
@@ -173,6 +183,8 @@ def instantiate(template: sp.Expr, reps: dict) -> sp.Expr:
     or bases become equal, no assumption changes) but the order of args, which is sorted again;
     the other nodes (powers, functions) are built by their own evaluating constructors.
     """
+    if not FAST:
+        return template.xreplace(reps)
     if not template.args:
         return reps.get(template, template)
     args = [instantiate(a, reps) for a in template.args]
