@@ -38,6 +38,18 @@ CASES = {
     "jacobian-vector": ["jacobian", "--T", "3", "--hidden-size", "2", "--bound"],
     "graph-T5": ["graph", "--T", "5"],
     "graph-vector": ["graph", "--T", "3", "--hidden-size", "2"],
+    # the cells (issue 13): derive, graph, jacobian, example of the gated cells
+    "derive-lstm-T2": ["derive", "--cell", "lstm", "--T", "2"],
+    "derive-gru-T2": ["derive", "--cell", "gru", "--T", "2"],
+    "derive-lstm-vector": ["derive", "--cell", "lstm", "--T", "2", "--hidden-size", "2"],
+    "derive-gru-vector": ["derive", "--cell", "gru", "--T", "3", "--hidden-size", "2"],
+    "derive-lstm-truncated": ["derive", "--cell", "lstm", "--T", "4", "--truncation", "2,2"],
+    "graph-lstm": ["graph", "--cell", "lstm", "--T", "2"],
+    "graph-gru-vector": ["graph", "--cell", "gru", "--T", "2", "--hidden-size", "2"],
+    "jacobian-lstm-vector": ["jacobian", "--cell", "lstm", "--step", "3", "--k", "1", "--hidden-size", "2", "--bound"],
+    "jacobian-gru": ["jacobian", "--cell", "gru", "--T", "3", "--k", "0", "--bound"],
+    "example-lstm": ["example", "--cell", "lstm"],
+    "example-gru": ["example", "--cell", "gru"],
 }
 
 
@@ -76,7 +88,8 @@ def test_standalone_output_compiles_without_overfull_boxes(name, capsys, tmp_pat
     assert overfull(compile_tex(tmp_path, name, source)) == []
 
 
-@pytest.mark.parametrize("name", ["derive-T3", "jacobian-vector", "graph-T5", "example"])
+@pytest.mark.parametrize("name", ["derive-T3", "jacobian-vector", "graph-T5", "example", "jacobian-lstm-vector",
+                                  "example-lstm"])
 def test_default_output_pastes_into_an_amsmath_article(name, capsys, tmp_path):
     body = bptt(capsys, [*CASES[name], "--format", "latex"])
     assert "\\documentclass" not in body
@@ -130,7 +143,8 @@ def test_standalone_needs_format_latex(capsys):
 
 @pytest.mark.parametrize("cell", ["jordan", "gru", "lstm"])
 def test_a_gated_cells_standalone_derivation_compiles(cell, capsys, tmp_path):
-    # names such as delta_c_2 and og_2 must not become double subscripts (a pdflatex error);
-    # line breaking of the cells' long lines is not done yet (cells issue), so widths are not checked
-    compile_tex(tmp_path, cell, bptt(capsys, ["derive", "--cell", cell, "--T", "2", "--format", "latex",
-                                              "--standalone"]))
+    # names such as delta_c_2 and og_2 must not become double subscripts (a pdflatex error), and
+    # the long lines are broken to fit (before the cells' printer used latex_layout: 38-51 pt over)
+    log = compile_tex(tmp_path, cell, bptt(capsys, ["derive", "--cell", cell, "--T", "2", "--format", "latex",
+                                                    "--standalone"]))
+    assert overfull(log) == []
