@@ -188,3 +188,16 @@ def test_example_markdown_has_tables_by_step(capsys):
     code, out, _ = run(capsys, "example", "--cell", "gru", "--format", "markdown")
     assert code == 0 and out.startswith("# Backpropagation through time, exactly: cell gru, T = 3")
     assert "| t | pre_r | r | pre_z | z | pre_n | n | h | o | L |" in out
+
+
+def test_symbols_page_lists_every_name_of_the_builtin_cells():
+    from pathlib import Path
+
+    from derive.cells import CELLS
+    page = (Path(__file__).resolve().parents[1] / "docs" / "symbols.md").read_text(encoding="utf-8")
+    for name, cell in CELLS.items():
+        d = derive_cell(unroll_cell(cell, 1))
+        adjoints = [f"{a.symbol}".removesuffix("1") + "{t}" for a in d.adjoints]
+        names = [*cell.params, *cell.states, *(f"{s}0" for s in cell.states), *cell.nodes, *adjoints]
+        missing = [n for n in names if f"`{n}`" not in page]
+        assert missing == [], f"docs/symbols.md does not list {missing} of cell {name}"
