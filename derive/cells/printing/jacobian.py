@@ -44,7 +44,7 @@ def _direct_rows(J, c) -> tuple[str, str, str]:
     exact = isinstance(step, Diag)
     d = text(c.direct).removeprefix("diag(").removesuffix(")")
     prod = " ".join(f"diag({d.replace('_r', f'_{r}')})" for r, _ in J.factors)
-    rest = ("the terms through " + " and ".join(others)) if exact and others else "the other paths (through the gates)"
+    rest = ("the terms through " + " and ".join(others)) if exact and others else "the paths through the gates"
     head = (f"Constant error carousel of {c.state}: ∂{c.state}_r/∂{c.state}_{{r-1}} = {text(step)} exactly "
             f"(no gate reads {c.state}_{{r-1}}: its only path to {c.state}_r is {d} ⊙ {c.state}_{{r-1}})" if exact else
             f"Direct path of {c.state}: ∂{c.state}_r/∂{c.state}_{{r-1}} = {text(c.direct)} + (terms through the gates)")
