@@ -59,7 +59,8 @@ def example_printed(args: argparse.Namespace, fmt: str, number_flags) -> str:
     """``bptt example --cell gru|lstm``: the canonical scalar example as text."""
     from ..cli.commands._limits import refuse_unused
     from ..cli.commands._symbolic import choice, integer
-    from .example import canonical, example_text, worked_example
+    from .example import canonical, worked_example
+    from .printing.example import example_text
 
     choice("--cell", args.cell, ["elman", *sorted(canonical()["cells"])])
     flags = {flag: dest for dest, flag, _ in number_flags}

@@ -48,6 +48,8 @@ class CellExample:
     deltas: dict
     gradients: dict
     note: str
+    loss: str = "half_sse"
+    loss_at: str = "all"
 
 
 def canonical() -> dict:
@@ -86,10 +88,5 @@ def worked_example(cell: str = "lstm", *, digits: int = 12) -> CellExample:
         box = lambda syms: {str(s): Value(str(s), exact[s], mpmath.nstr(num[s], digits)) for s in syms}  # noqa: E731
         grads = {n: Value(n, d.gradients[n].xreplace(vals), dec(d.gradients[n])) for n in d.gradient_names}
     return CellExample(cell, g.T, {str(k): v for k, v in vals.items()}, box(g.definitions),
-                       box(d.adjoint_definitions()), grads, canonical()["note"])
+                       box(d.adjoint_definitions()), grads, canonical()["note"], g.loss, g.loss_at)
 
-
-def example_text(ex: CellExample) -> str:
-    """The example as text (derive/cells/printing/example.py has every format)."""
-    from .printing.example import example_text as text
-    return text(ex)

@@ -100,8 +100,6 @@ def _number(v) -> dict:
 
 def example_json(ex) -> dict[str, Any]:
     """Schema 1, the elman example's layout with the cell's names, plus "cell"."""
-    from ..example import canonical
-    data = canonical()
     inputs = {"x": "x{}", "targets": "y{}"}
     params = {k: {"exact": str(v), "value": float(v)} for k, v in ex.values.items() if not re.match(r"^[xy]\d+$", k)}
     for key, pattern in inputs.items():
@@ -110,7 +108,7 @@ def example_json(ex) -> dict[str, Any]:
     fwd, total = by_step(ex.nodes)
     bwd, _ = by_step(ex.deltas)
     return {"schema": 1, "cell": ex.cell, "parameters": params,
-            "settings": {"loss": data["loss"], "loss_at": data["loss_at"], "cell": ex.cell},
+            "settings": {"loss": ex.loss, "loss_at": ex.loss_at, "cell": ex.cell},
             "forward": [dict({"t": t}, **{k: _number(v) for k, v in row.items()}) for t, row in sorted(fwd.items())],
             "loss": _number(total["L"]),
             "backward": [dict({"t": t}, **{k: _number(v) for k, v in row.items()}) for t, row in sorted(bwd.items())],
