@@ -22,7 +22,7 @@ from .compare import Outcome, evaluate
 from ..problem import preactivation_margin
 from .problems import RELU_MARGIN, Case, make_case
 from .spec import SCALES, CheckSpec
-from .storage import cache_outside_cwd
+from .storage import cache_outside_cwd, drawn_from_the_seed_alone
 
 
 class _Failed(Exception):
@@ -98,7 +98,8 @@ def search(fn: Callable, spec: CheckSpec, progress: Callable[[int], None] | None
             raise _Failed(out)
 
     try:
-        inner()
+        with drawn_from_the_seed_alone():
+            inner()
     except _Failed as e:
         return SearchResult(len(outcomes), e.outcome, outcomes)
     except HypothesisException:

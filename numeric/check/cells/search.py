@@ -16,7 +16,7 @@ from hypothesis.errors import HypothesisException
 
 from ..compare import Outcome
 from ..diagnose import SWEEP_TARGET
-from ..storage import cache_outside_cwd
+from ..storage import cache_outside_cwd, drawn_from_the_seed_alone
 from .cases import draw_case, sweep_levels
 from .compare import evaluate
 from .spec import CellSpec
@@ -66,7 +66,8 @@ def search(fn: Any, spec: CellSpec, progress: Callable[[int], None] | None = Non
             raise _Failed(out)
 
     try:
-        inner()
+        with drawn_from_the_seed_alone():
+            inner()
     except _Failed as e:
         return len(outcomes), e.outcome, outcomes
     except HypothesisException:
