@@ -10,6 +10,7 @@ from __future__ import annotations
 from derive.cells.cell import Cell
 
 from .backward import Backward
+from .equations import SETTINGS, annotate_step, step_equations
 from .forward import Forward, act_name
 from .plan import Plan
 from .window import _backward, _step_vjp, step_body, step_setup
@@ -47,6 +48,12 @@ One step (column vectors, as the article; a batch is B rows here, so W @ v is v 
 
 {equations}
 
+The backward loop carries, under each equation's comment, the δ recursion of one generic step t
+derived by derive.cells and printed by SymPy in matrix notation (delta_t = ∂L/∂h_t, delta_v_t =
+∂L/∂v_t for another state or node v, or of its pre-activation for a gate v = σ(...); ⊙, ᵀ, g∘²),
+and each weight-gradient GEMM its sum over the window's steps. Printed with {settings}; another
+loss changes the W_hyᵀ(...) seed, another activation its derivative.
+
 Stacked weights (one GEMM per stack: x for all steps at once, the previous states per step)::
 
 {stacks}
@@ -83,17 +90,18 @@ def generate_cell_source(cell: Cell, *, command: str) -> str:
     fwd = Forward(plan)
     body = fwd.step()
     bwd = Backward(plan, fwd)
-    bbody = bwd.step()
+    eqs = step_equations(cell)
+    bbody = annotate_step(bwd.step(), cell, eqs)
     equations, stacks = _doc(cell, plan)
     params = {k: v for k, v in cell.params.items()}
     stack_names = {b: tuple(s.W for s in slots) for b, slots in plan.buffers.items() if slots}
-    src = HEADER.format(command=command, name=cell.name, doc=cell.doc or "a user's cell",
+    src = HEADER.format(command=command, settings=SETTINGS, name=cell.name, doc=cell.doc or "a user's cell",
                         equations=equations, stacks=stacks, states=dict(cell.states), params=params,
                         output=cell.output, readout=cell.readout,
                         activation="tanh" if plan.takes_activation else None, stack_names=stack_names,
                         eq_strings=tuple(str(eq) for eq in cell.equations))
     parts = [_stack(plan), _forward(plan, fwd, body), _outputs(cell, fwd), _buffers(plan, bwd),
-             _backward_step(plan, fwd, bwd, bbody), _backward(plan, fwd, bwd, bbody), _step_vjp(cell)]
+             _backward_step(plan, fwd, bwd, bbody), _backward(plan, fwd, bwd, bbody, eqs), _step_vjp(cell)]
     return src + "\n\n" + "\n\n\n".join(parts) + "\n"
 
 

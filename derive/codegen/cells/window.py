@@ -12,6 +12,7 @@ import textwrap
 from derive.cells.cell import Cell
 
 from .backward import Backward
+from .equations import StepEquations, gradient_comments
 from .forward import Forward, act_name
 from .plan import Plan
 
@@ -57,7 +58,7 @@ def step_body(plan: Plan, fwd: Forward, bwd: Backward, body: list[str], indent: 
 
 
 
-def _backward(plan: Plan, fwd: Forward, bwd: Backward, body: list[str]) -> str:
+def _backward(plan: Plan, fwd: Forward, bwd: Backward, body: list[str], eqs: StepEquations) -> str:
 
     cell = plan.cell
     out_is_node = cell.output not in cell.states
@@ -97,6 +98,7 @@ def _backward(plan: Plan, fwd: Forward, bwd: Backward, body: list[str]) -> str:
         if buf == "x" or buf.startswith("p_"):
             src = operand["x"] if buf == "x" else f's_{buf[2:]}[k0:tau]'
             dim = "D" if buf == "x" else cell.states[buf[2:]]
+            lines += gradient_comments([s.W for s in slots], eqs)
             lines.append(f"    dW = {b}.reshape(n * B, {w}).T @ {src}.reshape(n * B, {dim})"
                          f"  # {', '.join(s.W for s in slots)}: one GEMM")
             for s in slots:
@@ -105,8 +107,10 @@ def _backward(plan: Plan, fwd: Forward, bwd: Backward, body: list[str]) -> str:
             s = slots[0]
             val = bwd.val(s.operand, ("k0", "tau"))
             dim = fwd.dim(s.operand)
+            lines += gradient_comments([s.W], eqs)
             put(s.W, f"{b}.reshape(n * B, {w}).T @ {val}.reshape(n * B, {dim})")
     sums = {}
+    lines += gradient_comments([p for p, _, _ in bwd.bias] + list(bwd.accs), eqs)
     for p, sign, slot in bwd.bias:
         b = bwd.buffer(slot.buf)
         if b not in sums:

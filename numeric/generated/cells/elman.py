@@ -7,6 +7,12 @@ One step (column vectors, as the article; a batch is B rows here, so W @ v is v 
     h = f(a)
     o = W_hy @ h + b_y
 
+The backward loop carries, under each equation's comment, the δ recursion of one generic step t
+derived by derive.cells and printed by SymPy in matrix notation (delta_t = ∂L/∂h_t, delta_v_t =
+∂L/∂v_t for another state or node v, or of its pre-activation for a gate v = σ(...); ⊙, ᵀ, g∘²),
+and each weight-gradient GEMM its sum over the window's steps. Printed with activation tanh, loss cross_entropy; another
+loss changes the W_hyᵀ(...) seed, another activation its derivative.
+
 Stacked weights (one GEMM per stack: x for all steps at once, the previous states per step)::
 
     x: [W_xh]
@@ -108,9 +114,11 @@ def backward_step(P, S, tape, k, d, bufs, r, seed_r=None):
     a_t = XP[k][:, 0:H]
     dXP_r = dXP[r]
     # h = f(a)
+    #   delta_t = W_hyᵀ (softmax(o_t) - y_t) + W_hhᵀ delta_a_{t+1}
     d_a = dXP_r[:, 0:H]
     dF(d_h, h_t, d_a)
     # a = W_xh @ x + W_hh @ h_prev + b_h
+    #   delta_a_t = delta_t ⊙ (1 - h_t∘²)
     # W_hhᵀ: one GEMM back to h_prev
     dprev_h = np.matmul(dXP_r, S['p_h'], out=buf_dprev_h[k % 2])
     return {"h": dprev_h}
@@ -144,18 +152,23 @@ def backward(P, S, tape, seed, start, tau, d_in=None):
         a_t = XP[k][:, 0:H]
         dXP_r = dXP[r]
         # h = f(a)
+        #   delta_t = W_hyᵀ (softmax(o_t) - y_t) + W_hhᵀ delta_a_{t+1}
         d_a = dXP_r[:, 0:H]
         dF(d_h, h_t, d_a)
         # a = W_xh @ x + W_hh @ h_prev + b_h
+        #   delta_a_t = delta_t ⊙ (1 - h_t∘²)
         # W_hhᵀ: one GEMM back to h_prev
         dprev_h = np.matmul(dXP_r, S['p_h'], out=buf_dprev_h[k % 2])
         d_h = dprev_h
     d = {"h": d_h}
     grads = {}
+    # ∂L/∂W_xh = Σ_t delta_a_t x_tᵀ
     dW = bufs["dXP"].reshape(n * B, H).T @ xs[k0:tau].reshape(n * B, D)  # W_xh: one GEMM
     grads["W_xh"] = dW[0:H]
+    # ∂L/∂W_hh = Σ_t delta_a_t h_{t-1}ᵀ
     dW = bufs["dXP"].reshape(n * B, H).T @ s_h[k0:tau].reshape(n * B, H)  # W_hh: one GEMM
     grads["W_hh"] = dW[0:H]
+    # ∂L/∂b_h = Σ_t delta_a_t
     sum_dXP = bufs["dXP"].reshape(n * B, -1).sum(axis=0)
     grads["b_h"] = sum_dXP[0:H]
     dxs = np.matmul(bufs["dXP"].reshape(n * B, H), S["x"]).reshape(n, B, D)

@@ -9,6 +9,12 @@ One step (column vectors, as the article; a batch is B rows here, so W @ v is v 
     h = (1 - z) ⊙ n + z ⊙ h_prev
     o = W_hy @ h + b_y
 
+The backward loop carries, under each equation's comment, the δ recursion of one generic step t
+derived by derive.cells and printed by SymPy in matrix notation (delta_t = ∂L/∂h_t, delta_v_t =
+∂L/∂v_t for another state or node v, or of its pre-activation for a gate v = σ(...); ⊙, ᵀ, g∘²),
+and each weight-gradient GEMM its sum over the window's steps. Printed with activation tanh, loss cross_entropy; another
+loss changes the W_hyᵀ(...) seed, another activation its derivative.
+
 Stacked weights (one GEMM per stack: x for all steps at once, the previous states per step)::
 
     x: [W_xr; W_xz; W_xn]
@@ -138,6 +144,7 @@ def backward_step(P, S, tape, k, d, bufs, r, seed_r=None):
     dHP_h_r = dHP_h[r]
     dXP_r = dXP[r]
     # h = (1 - z) ⊙ n + z ⊙ h_prev
+    #   delta_t = W_hyᵀ (softmax(o_t) - y_t) + delta_{t+1} ⊙ z_{t+1} + W_hnᵀ (delta_n_{t+1} ⊙ r_{t+1}) + W_hzᵀ delta_z_{t+1} + W_hrᵀ delta_r_{t+1}
     g1 = np.multiply(d_h, n_t, out=buf_g1)
     d_z = np.multiply(g1, -1.0, out=buf_d_z)
     d_n = np.multiply(d_h, (1 - z_t), out=buf_d_n)
@@ -145,16 +152,19 @@ def backward_step(P, S, tape, k, d, bufs, r, seed_r=None):
     d_z += buf_tmp_H
     dprev_h = np.multiply(d_h, z_t, out=buf_dprev_h[k % 2])
     # n = tanh(W_xn @ x + b_xn + r ⊙ (W_hn @ h_prev + b_hn))
+    #   delta_n_t = (delta_t ⊙ (1 - z_t)) ⊙ (1 - n_t∘²)
     g2 = dXP_r[:, 2 * H:3 * H]
     dtanh(d_n, n_t, g2)
     d_r = np.multiply(g2, v1[k], out=buf_d_r)
     g3 = dHP_h_r[:, 2 * H:3 * H]
     np.multiply(g2, r_t, out=g3)
     # z = sigmoid(W_xz @ x + W_hz @ h_prev + b_z)
+    #   delta_z_t = (delta_t ⊙ h_{t-1} - (delta_t ⊙ n_t)) ⊙ (z_t ⊙ (1 - z_t))
     g4 = dXP_r[:, H:2 * H]
     dsigmoid(d_z, z_t, g4)
     np.copyto(dHP_h_r[:, H:2 * H], g4)
     # r = sigmoid(W_xr @ x + W_hr @ h_prev + b_r)
+    #   delta_r_t = (delta_n_t ⊙ (W_hn h_{t-1} + b_hn)) ⊙ (r_t ⊙ (1 - r_t))
     g5 = dXP_r[:, 0:H]
     dsigmoid(d_r, r_t, g5)
     np.copyto(dHP_h_r[:, 0:H], g5)
@@ -203,6 +213,7 @@ def backward(P, S, tape, seed, start, tau, d_in=None):
         dHP_h_r = dHP_h[r]
         dXP_r = dXP[r]
         # h = (1 - z) ⊙ n + z ⊙ h_prev
+        #   delta_t = W_hyᵀ (softmax(o_t) - y_t) + delta_{t+1} ⊙ z_{t+1} + W_hnᵀ (delta_n_{t+1} ⊙ r_{t+1}) + W_hzᵀ delta_z_{t+1} + W_hrᵀ delta_r_{t+1}
         g1 = np.multiply(d_h, n_t, out=buf_g1)
         d_z = np.multiply(g1, -1.0, out=buf_d_z)
         d_n = np.multiply(d_h, (1 - z_t), out=buf_d_n)
@@ -210,16 +221,19 @@ def backward(P, S, tape, seed, start, tau, d_in=None):
         d_z += buf_tmp_H
         dprev_h = np.multiply(d_h, z_t, out=buf_dprev_h[k % 2])
         # n = tanh(W_xn @ x + b_xn + r ⊙ (W_hn @ h_prev + b_hn))
+        #   delta_n_t = (delta_t ⊙ (1 - z_t)) ⊙ (1 - n_t∘²)
         g2 = dXP_r[:, 2 * H:3 * H]
         dtanh(d_n, n_t, g2)
         d_r = np.multiply(g2, v1[k], out=buf_d_r)
         g3 = dHP_h_r[:, 2 * H:3 * H]
         np.multiply(g2, r_t, out=g3)
         # z = sigmoid(W_xz @ x + W_hz @ h_prev + b_z)
+        #   delta_z_t = (delta_t ⊙ h_{t-1} - (delta_t ⊙ n_t)) ⊙ (z_t ⊙ (1 - z_t))
         g4 = dXP_r[:, H:2 * H]
         dsigmoid(d_z, z_t, g4)
         np.copyto(dHP_h_r[:, H:2 * H], g4)
         # r = sigmoid(W_xr @ x + W_hr @ h_prev + b_r)
+        #   delta_r_t = (delta_n_t ⊙ (W_hn h_{t-1} + b_hn)) ⊙ (r_t ⊙ (1 - r_t))
         g5 = dXP_r[:, 0:H]
         dsigmoid(d_r, r_t, g5)
         np.copyto(dHP_h_r[:, 0:H], g5)
@@ -229,14 +243,24 @@ def backward(P, S, tape, seed, start, tau, d_in=None):
         d_h = dprev_h
     d = {"h": d_h}
     grads = {}
+    # ∂L/∂W_xr = Σ_t delta_r_t x_tᵀ
+    # ∂L/∂W_xz = Σ_t delta_z_t x_tᵀ
+    # ∂L/∂W_xn = Σ_t delta_n_t x_tᵀ
     dW = bufs["dXP"].reshape(n * B, 3 * H).T @ xs[k0:tau].reshape(n * B, D)  # W_xr, W_xz, W_xn: one GEMM
     grads["W_xr"] = dW[0:H]
     grads["W_xz"] = dW[H:2 * H]
     grads["W_xn"] = dW[2 * H:3 * H]
+    # ∂L/∂W_hr = Σ_t delta_r_t h_{t-1}ᵀ
+    # ∂L/∂W_hz = Σ_t delta_z_t h_{t-1}ᵀ
+    # ∂L/∂W_hn = Σ_t (delta_n_t ⊙ r_t) h_{t-1}ᵀ
     dW = bufs["dHP_h"].reshape(n * B, 3 * H).T @ s_h[k0:tau].reshape(n * B, H)  # W_hr, W_hz, W_hn: one GEMM
     grads["W_hr"] = dW[0:H]
     grads["W_hz"] = dW[H:2 * H]
     grads["W_hn"] = dW[2 * H:3 * H]
+    # ∂L/∂b_xn = Σ_t delta_n_t
+    # ∂L/∂b_hn = Σ_t delta_n_t ⊙ r_t
+    # ∂L/∂b_z = Σ_t delta_z_t
+    # ∂L/∂b_r = Σ_t delta_r_t
     sum_dXP = bufs["dXP"].reshape(n * B, -1).sum(axis=0)
     grads["b_xn"] = sum_dXP[2 * H:3 * H]
     sum_dHP_h = bufs["dHP_h"].reshape(n * B, -1).sum(axis=0)

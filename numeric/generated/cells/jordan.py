@@ -7,6 +7,12 @@ One step (column vectors, as the article; a batch is B rows here, so W @ v is v 
     h = f(a)
     o = W_hy @ h + b_y
 
+The backward loop carries, under each equation's comment, the δ recursion of one generic step t
+derived by derive.cells and printed by SymPy in matrix notation (delta_t = ∂L/∂h_t, delta_v_t =
+∂L/∂v_t for another state or node v, or of its pre-activation for a gate v = σ(...); ⊙, ᵀ, g∘²),
+and each weight-gradient GEMM its sum over the window's steps. Printed with activation tanh, loss cross_entropy; another
+loss changes the W_hyᵀ(...) seed, another activation its derivative.
+
 Stacked weights (one GEMM per stack: x for all steps at once, the previous states per step)::
 
     x: [W_xh]
@@ -123,13 +129,16 @@ def backward_step(P, S, tape, k, d, bufs, r, seed_r=None):
     dG1_r = dG1[r]
     dXP_r = dXP[r]
     # o = W_hy @ h + b_y
+    #   delta_o_t = softmax(o_t) - y_t + W_ohᵀ delta_a_{t+1}
     g1 = dG1_r
     np.copyto(g1, d_o)
     d_h = np.matmul(dG1_r, P["W_hy"], out=buf_d_h)
     # h = f(a)
+    #   delta_t = W_hyᵀ delta_o_t
     d_a = dXP_r[:, 0:H]
     dF(d_h, h_t, d_a)
     # a = W_xh @ x + W_oh @ o_prev + b_h
+    #   delta_a_t = delta_t ⊙ (1 - h_t∘²)
     # W_ohᵀ: one GEMM back to o_prev
     dprev_o = np.matmul(dXP_r, S['p_o'], out=buf_dprev_o[k % 2])
     return {"o": dprev_o}
@@ -168,23 +177,31 @@ def backward(P, S, tape, seed, start, tau, d_in=None):
         dG1_r = dG1[r]
         dXP_r = dXP[r]
         # o = W_hy @ h + b_y
+        #   delta_o_t = softmax(o_t) - y_t + W_ohᵀ delta_a_{t+1}
         g1 = dG1_r
         np.copyto(g1, d_o)
         d_h = np.matmul(dG1_r, P["W_hy"], out=buf_d_h)
         # h = f(a)
+        #   delta_t = W_hyᵀ delta_o_t
         d_a = dXP_r[:, 0:H]
         dF(d_h, h_t, d_a)
         # a = W_xh @ x + W_oh @ o_prev + b_h
+        #   delta_a_t = delta_t ⊙ (1 - h_t∘²)
         # W_ohᵀ: one GEMM back to o_prev
         dprev_o = np.matmul(dXP_r, S['p_o'], out=buf_dprev_o[k % 2])
         d_o = dprev_o
     d = {"o": d_o}
     grads = {}
+    # ∂L/∂W_xh = Σ_t delta_a_t x_tᵀ
     dW = bufs["dXP"].reshape(n * B, H).T @ xs[k0:tau].reshape(n * B, D)  # W_xh: one GEMM
     grads["W_xh"] = dW[0:H]
+    # ∂L/∂W_oh = Σ_t delta_a_t o_{t-1}ᵀ
     dW = bufs["dXP"].reshape(n * B, H).T @ s_o[k0:tau].reshape(n * B, V)  # W_oh: one GEMM
     grads["W_oh"] = dW[0:H]
+    # ∂L/∂W_hy = Σ_t delta_o_t h_tᵀ
     grads["W_hy"] = bufs["dG1"].reshape(n * B, V).T @ n_h[k0:tau].reshape(n * B, H)
+    # ∂L/∂b_y = Σ_t delta_o_t
+    # ∂L/∂b_h = Σ_t delta_a_t
     sum_dG1 = bufs["dG1"].reshape(n * B, -1).sum(axis=0)
     grads["b_y"] = sum_dG1
     sum_dXP = bufs["dXP"].reshape(n * B, -1).sum(axis=0)

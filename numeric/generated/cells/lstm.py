@@ -11,6 +11,12 @@ One step (column vectors, as the article; a batch is B rows here, so W @ v is v 
     h = og ⊙ tanh(c)
     o = W_hy @ h + b_y
 
+The backward loop carries, under each equation's comment, the δ recursion of one generic step t
+derived by derive.cells and printed by SymPy in matrix notation (delta_t = ∂L/∂h_t, delta_v_t =
+∂L/∂v_t for another state or node v, or of its pre-activation for a gate v = σ(...); ⊙, ᵀ, g∘²),
+and each weight-gradient GEMM its sum over the window's steps. Printed with activation tanh, loss cross_entropy; another
+loss changes the W_hyᵀ(...) seed, another activation its derivative.
+
 Stacked weights (one GEMM per stack: x for all steps at once, the previous states per step)::
 
     x: [W_xi; W_xf; W_xg; W_xo]
@@ -150,25 +156,31 @@ def backward_step(P, S, tape, k, d, bufs, r, seed_r=None):
     og_t = XP[k][:, 3 * H:4 * H]
     dXP_r = dXP[r]
     # h = og ⊙ tanh(c)
+    #   delta_t = W_hyᵀ (softmax(o_t) - y_t) + W_hoᵀ delta_og_{t+1} + W_hgᵀ delta_g_{t+1} + W_hfᵀ delta_f_{t+1} + W_hiᵀ delta_i_{t+1}
     d_og = np.multiply(d_h, v1[k], out=buf_d_og)
     g1 = np.multiply(d_h, og_t, out=buf_g1)
     dtanh(g1, v1[k], buf_tmp_H)
     d_c += buf_tmp_H
     # c = f ⊙ c_prev + i ⊙ g
+    #   delta_c_t = delta_c_{t+1} ⊙ f_{t+1} + (delta_t ⊙ og_t) ⊙ (1 - tanh(c_t)∘²)
     d_f = np.multiply(d_c, c_prev, out=buf_d_f)
     dprev_c = np.multiply(d_c, f_t, out=buf_dprev_c[k % 2])
     d_i = np.multiply(d_c, g_t, out=buf_d_i)
     d_g = np.multiply(d_c, i_t, out=buf_d_g)
     # og = sigmoid(W_xo @ x + W_ho @ h_prev + b_o)
+    #   delta_og_t = (delta_t ⊙ tanh(c_t)) ⊙ (og_t ⊙ (1 - og_t))
     g2 = dXP_r[:, 3 * H:4 * H]
     dsigmoid(d_og, og_t, g2)
     # g = tanh(W_xg @ x + W_hg @ h_prev + b_g)
+    #   delta_g_t = (delta_c_t ⊙ i_t) ⊙ (1 - g_t∘²)
     g3 = dXP_r[:, 2 * H:3 * H]
     dtanh(d_g, g_t, g3)
     # f = sigmoid(W_xf @ x + W_hf @ h_prev + b_f)
+    #   delta_f_t = (delta_c_t ⊙ c_{t-1}) ⊙ (f_t ⊙ (1 - f_t))
     g4 = dXP_r[:, H:2 * H]
     dsigmoid(d_f, f_t, g4)
     # i = sigmoid(W_xi @ x + W_hi @ h_prev + b_i)
+    #   delta_i_t = (delta_c_t ⊙ g_t) ⊙ (i_t ⊙ (1 - i_t))
     g5 = dXP_r[:, 0:H]
     dsigmoid(d_i, i_t, g5)
     # W_hiᵀ, W_hfᵀ, W_hgᵀ, W_hoᵀ: one GEMM back to h_prev
@@ -220,25 +232,31 @@ def backward(P, S, tape, seed, start, tau, d_in=None):
         og_t = XP[k][:, 3 * H:4 * H]
         dXP_r = dXP[r]
         # h = og ⊙ tanh(c)
+        #   delta_t = W_hyᵀ (softmax(o_t) - y_t) + W_hoᵀ delta_og_{t+1} + W_hgᵀ delta_g_{t+1} + W_hfᵀ delta_f_{t+1} + W_hiᵀ delta_i_{t+1}
         d_og = np.multiply(d_h, v1[k], out=buf_d_og)
         g1 = np.multiply(d_h, og_t, out=buf_g1)
         dtanh(g1, v1[k], buf_tmp_H)
         d_c += buf_tmp_H
         # c = f ⊙ c_prev + i ⊙ g
+        #   delta_c_t = delta_c_{t+1} ⊙ f_{t+1} + (delta_t ⊙ og_t) ⊙ (1 - tanh(c_t)∘²)
         d_f = np.multiply(d_c, c_prev, out=buf_d_f)
         dprev_c = np.multiply(d_c, f_t, out=buf_dprev_c[k % 2])
         d_i = np.multiply(d_c, g_t, out=buf_d_i)
         d_g = np.multiply(d_c, i_t, out=buf_d_g)
         # og = sigmoid(W_xo @ x + W_ho @ h_prev + b_o)
+        #   delta_og_t = (delta_t ⊙ tanh(c_t)) ⊙ (og_t ⊙ (1 - og_t))
         g2 = dXP_r[:, 3 * H:4 * H]
         dsigmoid(d_og, og_t, g2)
         # g = tanh(W_xg @ x + W_hg @ h_prev + b_g)
+        #   delta_g_t = (delta_c_t ⊙ i_t) ⊙ (1 - g_t∘²)
         g3 = dXP_r[:, 2 * H:3 * H]
         dtanh(d_g, g_t, g3)
         # f = sigmoid(W_xf @ x + W_hf @ h_prev + b_f)
+        #   delta_f_t = (delta_c_t ⊙ c_{t-1}) ⊙ (f_t ⊙ (1 - f_t))
         g4 = dXP_r[:, H:2 * H]
         dsigmoid(d_f, f_t, g4)
         # i = sigmoid(W_xi @ x + W_hi @ h_prev + b_i)
+        #   delta_i_t = (delta_c_t ⊙ g_t) ⊙ (i_t ⊙ (1 - i_t))
         g5 = dXP_r[:, 0:H]
         dsigmoid(d_i, i_t, g5)
         # W_hiᵀ, W_hfᵀ, W_hgᵀ, W_hoᵀ: one GEMM back to h_prev
@@ -246,16 +264,28 @@ def backward(P, S, tape, seed, start, tau, d_in=None):
         d_h, d_c = dprev_h, dprev_c
     d = {"h": d_h, "c": d_c}
     grads = {}
+    # ∂L/∂W_xi = Σ_t delta_i_t x_tᵀ
+    # ∂L/∂W_xf = Σ_t delta_f_t x_tᵀ
+    # ∂L/∂W_xg = Σ_t delta_g_t x_tᵀ
+    # ∂L/∂W_xo = Σ_t delta_og_t x_tᵀ
     dW = bufs["dXP"].reshape(n * B, 4 * H).T @ xs[k0:tau].reshape(n * B, D)  # W_xi, W_xf, W_xg, W_xo: one GEMM
     grads["W_xi"] = dW[0:H]
     grads["W_xf"] = dW[H:2 * H]
     grads["W_xg"] = dW[2 * H:3 * H]
     grads["W_xo"] = dW[3 * H:4 * H]
+    # ∂L/∂W_hi = Σ_t delta_i_t h_{t-1}ᵀ
+    # ∂L/∂W_hf = Σ_t delta_f_t h_{t-1}ᵀ
+    # ∂L/∂W_hg = Σ_t delta_g_t h_{t-1}ᵀ
+    # ∂L/∂W_ho = Σ_t delta_og_t h_{t-1}ᵀ
     dW = bufs["dXP"].reshape(n * B, 4 * H).T @ s_h[k0:tau].reshape(n * B, H)  # W_hi, W_hf, W_hg, W_ho: one GEMM
     grads["W_hi"] = dW[0:H]
     grads["W_hf"] = dW[H:2 * H]
     grads["W_hg"] = dW[2 * H:3 * H]
     grads["W_ho"] = dW[3 * H:4 * H]
+    # ∂L/∂b_o = Σ_t delta_og_t
+    # ∂L/∂b_g = Σ_t delta_g_t
+    # ∂L/∂b_f = Σ_t delta_f_t
+    # ∂L/∂b_i = Σ_t delta_i_t
     sum_dXP = bufs["dXP"].reshape(n * B, -1).sum(axis=0)
     grads["b_o"] = sum_dXP[3 * H:4 * H]
     grads["b_g"] = sum_dXP[2 * H:3 * H]
