@@ -35,6 +35,15 @@ def _sigmoid(a, out=None):
     return np.reciprocal(out, out=out)
 
 
+def _sigmoid_of_negated(na, out=None):
+    # sigmoid(a) from na = −a: the generated forward stacks a sigmoid gate's weights and bias
+    # negated (exact), so this is _sigmoid's result without its negation pass.
+    out = _out(na, out)
+    np.exp(na, out=out)
+    out += 1.0
+    return np.reciprocal(out, out=out)
+
+
 def _relu(a, out=None):
     return np.maximum(a, 0.0, out=_out(a, out))
 
@@ -47,6 +56,7 @@ def _identity(a, out=None):
 
 
 ACT: dict[str, Callable] = {"tanh": _tanh, "sigmoid": _sigmoid, "relu": _relu, "identity": _identity}
+NEG_ACT: dict[str, Callable] = {"sigmoid": _sigmoid_of_negated}   # f(a) from −a (numeric/generated/cells/)
 
 
 def _dact(name: str) -> Callable:
@@ -67,4 +77,4 @@ def _dact(name: str) -> Callable:
 
 DACT: dict[str, Callable] = {name: _dact(name) for name in ACT}
 
-__all__ = ["ACT", "DACT"]
+__all__ = ["ACT", "DACT", "NEG_ACT"]

@@ -92,9 +92,10 @@ class Forward:
             else:
                 code = self.value(eq.expr)
                 last = self.lines[-1] if self.lines else ""
-                if lands is not None and isinstance(eq.expr, Act) and last == f"{act_name(eq.expr.f)}({code}, {code})":
+                fn = self.act_fn(eq.expr) if isinstance(eq.expr, Act) else None
+                if lands is not None and fn is not None and last == f"{fn}({code}, {code})":
                     self.lines[-1] = f"{eq.target}_t = {code}"     # name the block, then activate it in place
-                    self.emit(f"{act_name(eq.expr.f)}({eq.target}_t, {eq.target}_t)")
+                    self.emit(f"{fn}({eq.target}_t, {eq.target}_t)")
                     code = None
                 if code is not None:
                     self.emit(f"{eq.target}_t = {code}")
@@ -156,8 +157,13 @@ class Forward:
             return f'P["{r.name}"]'
         return "x_t"
 
+    def act_fn(self, e: Act) -> str:
+        """The kernel's local name: ``nsigmoid`` (sigmoid from −a) for a gate the plan negates."""
+        ch = self.plan.chain_of(e.a)
+        return "nsigmoid" if ch is not None and id(ch) in self.plan.negated else act_name(e.f)
+
     def act(self, e: Act, dest: str | None) -> str:
-        fn = act_name(e.f)
+        fn = self.act_fn(e)
         ch = self.plan.chain_of(e.a)
         if ch is not None and ch.primary is not None:
             acc = self.chain(ch, None)

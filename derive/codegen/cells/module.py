@@ -71,7 +71,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from numeric.cells.kernels import ACT, DACT
+from numeric.cells.kernels import {kernels}
 
 CELL = {name!r}
 STATES = {states!r}
@@ -95,7 +95,8 @@ def generate_cell_source(cell: Cell, *, command: str) -> str:
     equations, stacks = _doc(cell, plan)
     params = {k: v for k, v in cell.params.items()}
     stack_names = {b: tuple(s.W for s in slots) for b, slots in plan.buffers.items() if slots}
-    src = HEADER.format(command=command, settings=SETTINGS, name=cell.name, doc=cell.doc or "a user's cell",
+    src = HEADER.format(command=command, settings=SETTINGS,
+                        kernels="ACT, DACT, NEG_ACT" if plan.negated else "ACT, DACT", name=cell.name, doc=cell.doc or "a user's cell",
                         equations=equations, stacks=stacks, states=dict(cell.states), params=params,
                         output=cell.output, readout=cell.readout,
                         activation="tanh" if plan.takes_activation else None, stack_names=stack_names,
@@ -112,12 +113,15 @@ def _dims() -> str:
 def _stack(plan: Plan) -> str:
     lines = ["def stack(P, dims):",
              '    """The stacked weights (rows in STACKS order), their transposes as C-contiguous arrays (the',
-             "    forward GEMMs' right operands: BLAS's plain layout) and the bias row folded into XP.\"\"\"",
+             "    forward GEMMs' right operands: BLAS's plain layout; a sigmoid gate's columns negated) and the",
+             "    bias row folded into XP (negated for those gates).\"\"\"",
              _dims(), "    S = {}"]
     for buf, slots in plan.buffers.items():
         if slots:
             lines.append(f'    S[{buf!r}] = np.concatenate([{", ".join(f"P[{s.W!r}]" for s in slots)}])')
             lines.append(f'    S[{buf + "T"!r}] = np.ascontiguousarray(S[{buf!r}].T)')
+            for s in plan.negated_slots(buf):
+                lines.append(f'    S[{buf + "T"!r}][:, {s.lo}:{s.hi}] *= -1.0  # {s.W}: a sigmoid gate, summed negated')
     xs = plan.buffers["x"]
     if xs:
         lines.append(f'    S["xb"] = np.zeros({plan.width("x")}, S["x"].dtype)')
@@ -125,6 +129,7 @@ def _stack(plan: Plan) -> str:
             for sign, t in s.chain.folded if s.chain.primary is s else []:
                 from derive.cells.expr import Const
                 val = repr(float(t.value)) if isinstance(t, Const) else f"P[{t.name!r}]"
+                sign = -sign if id(s.chain) in plan.negated else sign
                 lines.append(f'    S["xb"][{s.lo}:{s.hi}] {"+" if sign > 0 else "-"}= {val}')
     lines.append("    return S")
     return "\n".join(lines)
@@ -136,6 +141,8 @@ def _forward(plan: Plan, fwd: Forward, body: list[str]) -> str:
              '    """The forward pass over xs (T, B, D) from state0 {state: (B, dim)}: the tape."""',
              "    T, B, _ = xs.shape", _dims(), "    dt = xs.dtype"]
     lines += [f"    {k}" for k in _kernels(plan, False)]
+    if plan.negated:
+        lines.append("    nsigmoid = NEG_ACT['sigmoid']  # sigmoid(a) from −a")
     if plan.buffers["x"]:
         lines.append(f'    XP = np.matmul(xs.reshape(T * B, D), S["xT"]).reshape(T, B, {plan.width("x")})'
                      "  # every W_x· @ x: one GEMM")

@@ -92,6 +92,27 @@ class Plan:
                 s.lo, s.hi = offset([t.rows for t in slots[:i]]), offset([t.rows for t in slots[:i + 1]])
         self.aligned = self._aligned()
         self.takes_activation = any(isinstance(e, Act) and e.f == "f" for e in self._all())
+        self.negated = self._negated()
+
+    def _negated(self) -> dict[int, Chain]:
+        """The sigmoid gates whose whole pre-activation lives in stacked columns (x and previous-state
+        slots, folded biases): their forward weights and bias are stacked negated, so the forward
+        sums −a and applies sigmoid from it (one pass fewer; negation is exact: the same values)."""
+        out = {}
+        for e in self._all():
+            ch = self.chain_of(e.a) if isinstance(e, Act) and e.f == "sigmoid" else None
+            if ch is None or ch.primary is None or ch.primary.buf != "x":
+                continue
+            ok = all((isinstance(t, MatVec) and self.slots[id(t)].chain is ch
+                      and (self.slots[id(t)].buf == "x" or self.slots[id(t)].buf.startswith("p_")))
+                     or any(t is f for _, f in ch.folded) for _, t in ch.terms)
+            if ok:
+                out[id(ch)] = ch
+        return out
+
+    def negated_slots(self, buf: str) -> list[Slot]:
+        """The column blocks of a stack's forward (transposed) copy that are stacked negated."""
+        return [s for s in self.buffers.get(buf, []) if s.chain is not None and id(s.chain) in self.negated]
 
     # ---- reading the equations -------------------------------------------------------------
     def _all(self):

@@ -45,7 +45,8 @@ EQUATIONS = ('a = W_xh @ x + W_hh @ h_prev + b_h', 'h = f(a)')
 
 def stack(P, dims):
     """The stacked weights (rows in STACKS order), their transposes as C-contiguous arrays (the
-    forward GEMMs' right operands: BLAS's plain layout) and the bias row folded into XP."""
+    forward GEMMs' right operands: BLAS's plain layout; a sigmoid gate's columns negated) and the
+    bias row folded into XP (negated for those gates)."""
     H, D, V = dims["H"], dims["D"], dims["V"]  # noqa: F841
     S = {}
     S['x'] = np.concatenate([P['W_xh']])

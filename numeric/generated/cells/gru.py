@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from numeric.cells.kernels import ACT, DACT
+from numeric.cells.kernels import ACT, DACT, NEG_ACT
 
 CELL = 'gru'
 STATES = {'h': 'H'}
@@ -47,16 +47,21 @@ EQUATIONS = ('r = sigmoid(W_xr @ x + W_hr @ h_prev + b_r)', 'z = sigmoid(W_xz @ 
 
 def stack(P, dims):
     """The stacked weights (rows in STACKS order), their transposes as C-contiguous arrays (the
-    forward GEMMs' right operands: BLAS's plain layout) and the bias row folded into XP."""
+    forward GEMMs' right operands: BLAS's plain layout; a sigmoid gate's columns negated) and the
+    bias row folded into XP (negated for those gates)."""
     H, D, V = dims["H"], dims["D"], dims["V"]  # noqa: F841
     S = {}
     S['x'] = np.concatenate([P['W_xr'], P['W_xz'], P['W_xn']])
     S['xT'] = np.ascontiguousarray(S['x'].T)
+    S['xT'][:, 0:H] *= -1.0  # W_xr: a sigmoid gate, summed negated
+    S['xT'][:, H:2 * H] *= -1.0  # W_xz: a sigmoid gate, summed negated
     S['p_h'] = np.concatenate([P['W_hr'], P['W_hz'], P['W_hn']])
     S['p_hT'] = np.ascontiguousarray(S['p_h'].T)
+    S['p_hT'][:, 0:H] *= -1.0  # W_hr: a sigmoid gate, summed negated
+    S['p_hT'][:, H:2 * H] *= -1.0  # W_hz: a sigmoid gate, summed negated
     S["xb"] = np.zeros(3 * H, S["x"].dtype)
-    S["xb"][0:H] += P['b_r']
-    S["xb"][H:2 * H] += P['b_z']
+    S["xb"][0:H] -= P['b_r']
+    S["xb"][H:2 * H] -= P['b_z']
     S["xb"][2 * H:3 * H] += P['b_xn']
     return S
 
@@ -68,6 +73,7 @@ def forward(P, S, xs, state0, dims, activation=None):
     dt = xs.dtype
     sigmoid = ACT['sigmoid']
     tanh = ACT['tanh']
+    nsigmoid = NEG_ACT['sigmoid']  # sigmoid(a) from −a
     XP = np.matmul(xs.reshape(T * B, D), S["xT"]).reshape(T, B, 3 * H)  # every W_x· @ x: one GEMM
     XP += S["xb"]
     s_h = np.empty((T + 1, B, H), dt)
@@ -81,11 +87,11 @@ def forward(P, S, xs, state0, dims, activation=None):
         # r = sigmoid(W_xr @ x + W_hr @ h_prev + b_r)
         XP_k[:, 0:H] += HP_h[:, 0:H]
         r_t = XP_k[:, 0:H]
-        sigmoid(r_t, r_t)
+        nsigmoid(r_t, r_t)
         # z = sigmoid(W_xz @ x + W_hz @ h_prev + b_z)
         XP_k[:, H:2 * H] += HP_h[:, H:2 * H]
         z_t = XP_k[:, H:2 * H]
-        sigmoid(z_t, z_t)
+        nsigmoid(z_t, z_t)
         # n = tanh(W_xn @ x + b_xn + r ⊙ (W_hn @ h_prev + b_hn))
         v1_t = v1[k]    # W_hn @ h_prev + b_hn  (stored for the backward pass)
         np.add(HP_h[:, 2 * H:3 * H], P["b_hn"], out=v1_t)

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from numeric.cells.kernels import ACT, DACT
+from numeric.cells.kernels import ACT, DACT, NEG_ACT
 
 CELL = 'lstm'
 STATES = {'h': 'H', 'c': 'H'}
@@ -49,18 +49,25 @@ EQUATIONS = ('i = sigmoid(W_xi @ x + W_hi @ h_prev + b_i)', 'f = sigmoid(W_xf @ 
 
 def stack(P, dims):
     """The stacked weights (rows in STACKS order), their transposes as C-contiguous arrays (the
-    forward GEMMs' right operands: BLAS's plain layout) and the bias row folded into XP."""
+    forward GEMMs' right operands: BLAS's plain layout; a sigmoid gate's columns negated) and the
+    bias row folded into XP (negated for those gates)."""
     H, D, V = dims["H"], dims["D"], dims["V"]  # noqa: F841
     S = {}
     S['x'] = np.concatenate([P['W_xi'], P['W_xf'], P['W_xg'], P['W_xo']])
     S['xT'] = np.ascontiguousarray(S['x'].T)
+    S['xT'][:, 0:H] *= -1.0  # W_xi: a sigmoid gate, summed negated
+    S['xT'][:, H:2 * H] *= -1.0  # W_xf: a sigmoid gate, summed negated
+    S['xT'][:, 3 * H:4 * H] *= -1.0  # W_xo: a sigmoid gate, summed negated
     S['p_h'] = np.concatenate([P['W_hi'], P['W_hf'], P['W_hg'], P['W_ho']])
     S['p_hT'] = np.ascontiguousarray(S['p_h'].T)
+    S['p_hT'][:, 0:H] *= -1.0  # W_hi: a sigmoid gate, summed negated
+    S['p_hT'][:, H:2 * H] *= -1.0  # W_hf: a sigmoid gate, summed negated
+    S['p_hT'][:, 3 * H:4 * H] *= -1.0  # W_ho: a sigmoid gate, summed negated
     S["xb"] = np.zeros(4 * H, S["x"].dtype)
-    S["xb"][0:H] += P['b_i']
-    S["xb"][H:2 * H] += P['b_f']
+    S["xb"][0:H] -= P['b_i']
+    S["xb"][H:2 * H] -= P['b_f']
     S["xb"][2 * H:3 * H] += P['b_g']
-    S["xb"][3 * H:4 * H] += P['b_o']
+    S["xb"][3 * H:4 * H] -= P['b_o']
     return S
 
 
@@ -71,6 +78,7 @@ def forward(P, S, xs, state0, dims, activation=None):
     dt = xs.dtype
     sigmoid = ACT['sigmoid']
     tanh = ACT['tanh']
+    nsigmoid = NEG_ACT['sigmoid']  # sigmoid(a) from −a
     XP = np.matmul(xs.reshape(T * B, D), S["xT"]).reshape(T, B, 4 * H)  # every W_x· @ x: one GEMM
     XP += S["xb"]
     s_h = np.empty((T + 1, B, H), dt)
@@ -87,16 +95,16 @@ def forward(P, S, xs, state0, dims, activation=None):
         XP_k += HP_h
         # i = sigmoid(W_xi @ x + W_hi @ h_prev + b_i)
         i_t = XP_k[:, 0:H]
-        sigmoid(i_t, i_t)
+        nsigmoid(i_t, i_t)
         # f = sigmoid(W_xf @ x + W_hf @ h_prev + b_f)
         f_t = XP_k[:, H:2 * H]
-        sigmoid(f_t, f_t)
+        nsigmoid(f_t, f_t)
         # g = tanh(W_xg @ x + W_hg @ h_prev + b_g)
         g_t = XP_k[:, 2 * H:3 * H]
         tanh(g_t, g_t)
         # og = sigmoid(W_xo @ x + W_ho @ h_prev + b_o)
         og_t = XP_k[:, 3 * H:4 * H]
-        sigmoid(og_t, og_t)
+        nsigmoid(og_t, og_t)
         # c = f ⊙ c_prev + i ⊙ g
         np.multiply(f_t, c_prev, out=c_t)
         c_t += (i_t * g_t)
