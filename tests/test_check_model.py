@@ -222,3 +222,41 @@ def test_api_validates_the_model_options():
         check_implementation(_col, reduction="avg")
     with pytest.raises(TypeError, match="bias must be True or False"):
         check_implementation(_col, bias="no")
+
+
+def test_a_mistake_is_judged_with_its_own_rounding_not_the_references():
+    # The unshrunk counterexample of tanh_derivative_for_all (seed 0, --no-shrink): identity
+    # states grow to ~1e5, so tanh's 1 − h² multiplies, step after step, the rounding noise of
+    # the saturated softmax's p − 1 at the last step; fn and the variant, two float64 orders of
+    # summation, differ by ~1e-4 relative (measured 7e-5). The reference's bounds (f' = 1) do not
+    # cover that noise, the variant's own bounds do; this case alone, though, cannot tell the
+    # variant from the right computation, so it must not name the mistake by itself.
+    from numeric.check.compare import evaluate
+    from numeric.check.mistakes import _Judge, explain
+    from numeric.check.problems import Case
+    from numeric.params import Params
+
+    fn, _ = load_target(f"{IMPLS / 'tanh_derivative_for_all.py'}:column")
+    spec = make_spec(fn, convention="column", activation="tanh", loss="cross_entropy", loss_at="all",
+                     truncation=None, inputs="real", examples=1, seed=0, dtype="float64", max_T=6)
+    a = np.array
+    params = Params(
+        a([[-8.478266487568996e+000], [4.870304326920597e-285], [-1.5]]),
+        a([[7.5498324270177477e+000, -2.2250738585069563e-311, -8.4635609779282195e+000],
+           [1.4692159416765274e-292, -5.9604644775390625e-008, 3.3333333333333331e-001],
+           [-5.7086571955934531e+000, 3.4267762145057130e+000, 1.4692159416765274e-292]]),
+        a([2.220446049250313e-016, -2.225073858507203e-309, -9.0]),
+        a([[-5.0604349189552042e-220, 2.1940726636043690e-004, 1.0325940377880719e-315],
+           [4.2077500531113193e-004, 1.0212918962615942e-004, 3.5671679140758934e-004]]),
+        a([7.9520886200694897e-05, -2.1620191608561856e-04]))
+    xs = a([[-2.7192947231046805e-001], [-4.3575654788249221e-052], [4.5498584891558076e-163],
+            [-7.9051160966025957e-001], [5.6268203746597978e-001]])
+    case = Case(params, xs, a([1, 0, 0, 0, 1]), np.zeros(3), None, "identity", "cross_entropy", "all", None, 1.0)
+    o = evaluate(fn, case, spec)
+    assert {"W_xh", "W_hh", "b_h", "h0"} <= set(o.wrong)
+    tanh_for_all = next(m for m in MISTAKES if m.name == "derivative_of_tanh")
+    want, right = run(case, spec, tanh_for_all.knobs), {n: o.expected[n] for n in o.got}
+    assert not _Judge(spec)(o, want)                           # the reference's bounds: no match
+    assert _Judge(spec)(o, want, tanh_for_all.knobs)           # the variant's own: a match
+    assert _Judge(spec)(o, want, tanh_for_all.knobs, answer=right)   # ... but the right one matches too
+    assert "derivative_of_tanh" not in [m.name for m in explain([o], spec).mistakes]

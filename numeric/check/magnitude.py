@@ -17,9 +17,16 @@ c = 1 for the bounded activations (tanh, sigmoid), 0 otherwise: their values may
 to absolute rather than relative accuracy by a correct implementation (sigmoid as
 (1 + tanh(a/2)) / 2 loses every digit of a small h to cancellation). Full BPTT is used even for
 truncated problems: it bounds the truncated sums too.
+
+A variant of the reference (numeric/check/mistakes/) is bounded the same way with its own
+forward activation and its own backward factor in place of f'_t (``activation``, ``backward``):
+the wrong factor can be far larger than the right one (tanh's 1 − h² on the states of
+identity or relu grows as h²), and so can the rounding noise it amplifies.
 """
 
 from __future__ import annotations
+
+from typing import Callable
 
 import numpy as np
 
@@ -28,28 +35,38 @@ from ..rules import ACTIVATIONS, NUMPY_NS
 from .problems import Case
 
 # |∂f'/∂h| as a function of h: how rounding noise in h_t perturbs f'(a_t) computed from h_t.
-_DDERIV = {"tanh": lambda h: 2 * np.abs(h), "sigmoid": lambda h: np.abs(1 - 2 * h),
-           "relu": lambda h: np.zeros_like(h), "identity": lambda h: np.zeros_like(h)}
+DDERIV = {"tanh": lambda h: 2 * np.abs(h), "sigmoid": lambda h: np.abs(1 - 2 * h),
+          "relu": lambda h: np.zeros_like(h), "identity": lambda h: np.zeros_like(h)}
 _ABS = {"tanh": 1.0, "sigmoid": 1.0, "relu": 0.0, "identity": 0.0}
 
 
-def case_magnitudes(case: Case, row: bool) -> dict[str, np.ndarray | float]:
-    """ν for every quantity the user's function returns, named and laid out as it names them."""
-    p = case.params
+Backward = tuple[Callable[[np.ndarray], np.ndarray], Callable[[np.ndarray], np.ndarray]]
+
+
+def case_magnitudes(case: Case, row: bool, *, activation: str | None = None,
+                    backward: Backward | None = None) -> dict[str, np.ndarray | float]:
+    """ν for every quantity the user's function returns, named and laid out as it names them.
+
+    activation: the one the forward pass computes (default: the case's). backward: (g, dg), the
+    factor g(h_t) the backward pass multiplies ∂L/∂h_t by and |∂g/∂h| (default: f' of the
+    activation and its DDERIV); |g| enters the bound, so a negative factor is bounded too.
+    """
+    p, act = case.params, activation or case.activation
     aW_xh, aW_hh, ab_h, aW_hy, ab_y = (np.abs(a) for _, a in p)
     x3 = case.xs if case.xs.ndim == 3 else case.xs[:, None]
     T, B, _ = x3.shape
     h0 = case.h0.reshape(B, -1)
-    hs = forward(p, x3, h0=h0, activation=case.activation).hs           # (T + 1, B, H)
-    deriv, dderiv = ACTIVATIONS[case.activation].deriv, _DDERIV[case.activation]
+    hs = forward(p, x3, h0=h0, activation=act).hs                     # (T + 1, B, H)
+    deriv = ACTIVATIONS[act].deriv
+    g, dg = backward or ((lambda h: deriv(NUMPY_NS, h)), DDERIV[act])
     nu_h = [np.abs(h0)]
     fp, cf = [], []
     for t in range(T):
         nu_a = np.abs(x3[t]) @ aW_xh.T + nu_h[t] @ aW_hh.T + ab_h
         f1 = np.broadcast_to(deriv(NUMPY_NS, hs[t + 1]), hs[t + 1].shape).astype(float)
-        fp.append(f1)
-        cf.append(dderiv(hs[t + 1]))
-        nu_h.append(np.abs(hs[t + 1]) + f1 * nu_a + _ABS[case.activation])
+        fp.append(np.abs(np.broadcast_to(g(hs[t + 1]), hs[t + 1].shape).astype(float)))
+        cf.append(np.abs(dg(hs[t + 1])))
+        nu_h.append(np.abs(hs[t + 1]) + f1 * nu_a + _ABS[act])
     up, out = _upstream(case, row, hs, nu_h, aW_hy, ab_y)
     nu_da, nxt = [None] * T, np.zeros_like(h0)
     for t in range(T - 1, -1, -1):

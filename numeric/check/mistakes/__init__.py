@@ -4,8 +4,10 @@
 answer is the reference's gradients clipped at one common c), then tries every applicable
 mistake of catalog.py on the failing cases clipping does not explain: a mistake is named
 when its variant of the reference (reference.py) reproduces fn's answer on every one of them,
-at the check's tolerance. The hints (numeric/check/hints.py) say so; where none reproduces
-fn, they fall back to reading the pattern of wrong quantities.
+at the check's tolerance, judged with the magnitude bounds of the variant's own computation,
+and at least one of them tells the variant from the right computation. The hints
+(numeric/check/hints.py) say so; where none reproduces fn, they fall back to reading the
+pattern of wrong quantities.
 """
 
 from __future__ import annotations
@@ -19,11 +21,14 @@ from ..magnitude import case_magnitudes
 from ..spec import ROLE, CheckSpec
 from .catalog import MISTAKES, Mistake, applicable
 from .clipping import apply, find_clip
-from .reference import Knobs, run
+from .reference import Knobs, run, variant_magnitudes
 
-# A variant's own rounding is not bounded by the reference's magnitude bounds (e.g. tanh's
-# 1 − h² on the large states of relu); 100 x rtol (1e-5 in float64, 0.1 in float32) still
-# sits far below the 1e-2 .. 1 by which the mistakes differ from one another.
+# A variant is judged against the magnitude bounds of its own computation
+# (reference.variant_magnitudes), not the reference's: its wrong factor can amplify rounding
+# noise far beyond them (tanh's 1 − h² on the growing states of identity). fn and the
+# variant still round differently (their own orders of summation), so the match allows
+# 100 x rtol (1e-5 in float64, 0.1 in float32), far below the 1e-2 .. 1 by which the mistakes
+# differ from one another.
 MATCH = 100.0
 MAX_CASES = 400         # failing cases a variant is tried on (all of them, up to this many)
 
@@ -53,18 +58,23 @@ class Explanation:
 
 
 class _Judge:
-    """Within tolerance of a wanted answer, with the case's magnitude bounds computed once."""
+    """Within tolerance of a wanted answer, with the magnitude bounds of the computation that
+    produced it (the reference's, or the variant's with ``knobs``) computed once per case."""
 
     def __init__(self, spec: CheckSpec):
         self.spec, self.bounds = spec, {}
 
-    def __call__(self, o: Outcome, want: dict[str, Any]) -> bool:
+    def __call__(self, o: Outcome, want: dict[str, Any], knobs: Knobs | None = None,
+                 answer: dict[str, Any] | None = None) -> bool:
+        """fn's answer on ``o`` (or ``answer`` in its place) matches ``want``."""
         def nu():
-            if id(o) not in self.bounds:
-                self.bounds[id(o)] = scaled(case_magnitudes(o.case, self.spec.row),
-                                            1.0 / mean_count(o.case, self.spec))
-            return self.bounds[id(o)]
-        got = dict(o.got)
+            key = (id(o), None if knobs is None else (knobs.activation, knobs.deriv))
+            if key not in self.bounds:
+                bounds = (case_magnitudes(o.case, self.spec.row) if knobs is None
+                          else variant_magnitudes(o.case, self.spec, knobs))
+                self.bounds[key] = scaled(bounds, 1.0 / mean_count(o.case, self.spec))
+            return self.bounds[key]
+        got = dict(o.got if answer is None else answer)
         if o.eps is not None:                 # the loss is the log-epsilon idiom's: not a mistake's
             got.pop("loss", None)
         errs = relative_errors(got, want, nu, self.spec.tol)
@@ -96,9 +106,16 @@ def explain(outcomes: list[Outcome], spec: CheckSpec) -> Explanation:
 
     def reproduces(o: Outcome, m: Mistake) -> bool:
         want = run(o.case, spec, m.knobs)
-        return judge(o, want) or (clip is not None and judge(o, apply(want, clip, weights)))
+        return judge(o, want, m.knobs) or (clip is not None and judge(o, apply(want, clip, weights), m.knobs))
 
-    hits = tuple(m for m in applicable(spec) if all(reproduces(o, m) for o in tried))
+    def tells(o: Outcome, m: Mistake) -> bool:
+        """The variant's answer on ``o`` is not the right one's within its own rounding: where it
+        is (its bounds so loose that any answer near it matches), the case tells nothing."""
+        right = {n: o.expected[n] for n in o.got if n in o.expected}
+        return not judge(o, run(o.case, spec, m.knobs), m.knobs, answer=right)
+
+    hits = tuple(m for m in applicable(spec)
+                 if all(reproduces(o, m) for o in tried) and any(tells(o, m) for o in tried))
     return Explanation(clip, len(ids), hits, tuple(rest), len(failing), names, ids)
 
 

@@ -19,6 +19,7 @@ import numpy as np
 from ...params import PARAM_NAMES
 from ...rules import ACTIVATIONS, LOSSES, NUMPY_NS as NS
 from ...truncation import update_points
+from ..magnitude import DDERIV, case_magnitudes
 from ..problems import Case
 from ..spec import CheckSpec
 
@@ -53,6 +54,26 @@ def _deriv(k: Knobs, act: str, h: np.ndarray) -> Any:
     if k.deriv == "at_h":
         return ACTIVATIONS[act].deriv(NS, ACTIVATIONS[act].value(NS, h))
     return ACTIVATIONS[k.deriv].deriv(NS, h)
+
+
+def variant_magnitudes(case: Case, spec: CheckSpec, k: Knobs) -> dict[str, Any]:
+    """The magnitude bounds ν (numeric/check/magnitude.py) of the computation ``run`` does with
+    ``k``: its own forward activation and its own backward factor (``_deriv``), whose rounding
+    noise can exceed the right computation's by far (tanh's 1 − h² on the growing states of
+    identity or relu multiplies, step after step, the noise of a saturated softmax's p − 1)."""
+    act = k.activation or case.activation
+    rule = ACTIVATIONS[act]
+    if k.deriv == "from_h":
+        back = None                                      # the activation's own f' and DDERIV
+    elif k.deriv == "none":
+        back = np.ones_like, np.zeros_like
+    elif k.deriv == "at_h":                              # f'(f(h)); |d/dh| = DDERIV(f(h)) |f'(f(h))|
+        back = (lambda h: rule.deriv(NS, rule.value(NS, h)),
+                lambda h: DDERIV[act](rule.value(NS, h)) * np.abs(rule.deriv(NS, rule.value(NS, h))))
+    else:
+        back = (lambda h: ACTIVATIONS[k.deriv].deriv(NS, h)), DDERIV[k.deriv]
+    with np.errstate(all="ignore"):
+        return case_magnitudes(case, spec.row, activation=act, backward=back)
 
 
 def _upstream(case: Case, k: Knobs, p, hs: list[np.ndarray]) -> tuple[np.ndarray, dict[str, Any], list[int]]:
