@@ -36,3 +36,14 @@ def test_generated_gates_are_the_sigmoid_of_the_plain_pre_activation(cell):
     lo = list(m.STACKS["x"]).index(f"W_x{gate}") * H
     # tolerance: the engine sums the bias in another order than this line (round-off only)
     np.testing.assert_allclose(tape["XP"][0][:, lo:lo + H], 1 / (1 + np.exp(-a)), rtol=1e-13, atol=0)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+@pytest.mark.parametrize("D,H", [(1, 1), (1, 3), (2, 1)])
+def test_stack_leaves_the_plain_stacks_unnegated_at_size_one(cell, D, H):
+    # a (G·H, 1) stack's transpose is already contiguous: a view would negate the plain stack too
+    m = cells.load(cell)
+    P = cells.init_params(cell, D, H, 2, seed=0)
+    S = m.stack(P, {"H": H, "D": D, "V": 2})
+    for buf, names in m.STACKS.items():
+        np.testing.assert_array_equal(S[buf], np.concatenate([P[n] for n in names]))

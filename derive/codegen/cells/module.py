@@ -119,7 +119,7 @@ def _stack(plan: Plan) -> str:
     for buf, slots in plan.buffers.items():
         if slots:
             lines.append(f'    S[{buf!r}] = np.concatenate([{", ".join(f"P[{s.W!r}]" for s in slots)}])')
-            lines.append(f'    S[{buf + "T"!r}] = np.ascontiguousarray(S[{buf!r}].T)')
+            lines.append(f'    S[{buf + "T"!r}] = np.array(S[{buf!r}].T, order="C")  # a copy, even of a (·, 1) stack')
             for s in plan.negated_slots(buf):
                 lines.append(f'    S[{buf + "T"!r}][:, {s.lo}:{s.hi}] *= -1.0  # {s.W}: a sigmoid gate, summed negated')
     xs = plan.buffers["x"]

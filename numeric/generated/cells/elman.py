@@ -50,9 +50,9 @@ def stack(P, dims):
     H, D, V = dims["H"], dims["D"], dims["V"]  # noqa: F841
     S = {}
     S['x'] = np.concatenate([P['W_xh']])
-    S['xT'] = np.ascontiguousarray(S['x'].T)
+    S['xT'] = np.array(S['x'].T, order="C")  # a copy, even of a (·, 1) stack
     S['p_h'] = np.concatenate([P['W_hh']])
-    S['p_hT'] = np.ascontiguousarray(S['p_h'].T)
+    S['p_hT'] = np.array(S['p_h'].T, order="C")  # a copy, even of a (·, 1) stack
     S["xb"] = np.zeros(H, S["x"].dtype)
     S["xb"][0:H] += P['b_h']
     return S

@@ -52,11 +52,11 @@ def stack(P, dims):
     H, D, V = dims["H"], dims["D"], dims["V"]  # noqa: F841
     S = {}
     S['x'] = np.concatenate([P['W_xr'], P['W_xz'], P['W_xn']])
-    S['xT'] = np.ascontiguousarray(S['x'].T)
+    S['xT'] = np.array(S['x'].T, order="C")  # a copy, even of a (·, 1) stack
     S['xT'][:, 0:H] *= -1.0  # W_xr: a sigmoid gate, summed negated
     S['xT'][:, H:2 * H] *= -1.0  # W_xz: a sigmoid gate, summed negated
     S['p_h'] = np.concatenate([P['W_hr'], P['W_hz'], P['W_hn']])
-    S['p_hT'] = np.ascontiguousarray(S['p_h'].T)
+    S['p_hT'] = np.array(S['p_h'].T, order="C")  # a copy, even of a (·, 1) stack
     S['p_hT'][:, 0:H] *= -1.0  # W_hr: a sigmoid gate, summed negated
     S['p_hT'][:, H:2 * H] *= -1.0  # W_hz: a sigmoid gate, summed negated
     S["xb"] = np.zeros(3 * H, S["x"].dtype)

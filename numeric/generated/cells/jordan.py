@@ -51,11 +51,11 @@ def stack(P, dims):
     H, D, V = dims["H"], dims["D"], dims["V"]  # noqa: F841
     S = {}
     S['x'] = np.concatenate([P['W_xh']])
-    S['xT'] = np.ascontiguousarray(S['x'].T)
+    S['xT'] = np.array(S['x'].T, order="C")  # a copy, even of a (·, 1) stack
     S['p_o'] = np.concatenate([P['W_oh']])
-    S['p_oT'] = np.ascontiguousarray(S['p_o'].T)
+    S['p_oT'] = np.array(S['p_o'].T, order="C")  # a copy, even of a (·, 1) stack
     S['g1'] = np.concatenate([P['W_hy']])
-    S['g1T'] = np.ascontiguousarray(S['g1'].T)
+    S['g1T'] = np.array(S['g1'].T, order="C")  # a copy, even of a (·, 1) stack
     S["xb"] = np.zeros(H, S["x"].dtype)
     S["xb"][0:H] += P['b_h']
     return S

@@ -54,12 +54,12 @@ def stack(P, dims):
     H, D, V = dims["H"], dims["D"], dims["V"]  # noqa: F841
     S = {}
     S['x'] = np.concatenate([P['W_xi'], P['W_xf'], P['W_xg'], P['W_xo']])
-    S['xT'] = np.ascontiguousarray(S['x'].T)
+    S['xT'] = np.array(S['x'].T, order="C")  # a copy, even of a (·, 1) stack
     S['xT'][:, 0:H] *= -1.0  # W_xi: a sigmoid gate, summed negated
     S['xT'][:, H:2 * H] *= -1.0  # W_xf: a sigmoid gate, summed negated
     S['xT'][:, 3 * H:4 * H] *= -1.0  # W_xo: a sigmoid gate, summed negated
     S['p_h'] = np.concatenate([P['W_hi'], P['W_hf'], P['W_hg'], P['W_ho']])
-    S['p_hT'] = np.ascontiguousarray(S['p_h'].T)
+    S['p_hT'] = np.array(S['p_h'].T, order="C")  # a copy, even of a (·, 1) stack
     S['p_hT'][:, 0:H] *= -1.0  # W_hi: a sigmoid gate, summed negated
     S['p_hT'][:, H:2 * H] *= -1.0  # W_hf: a sigmoid gate, summed negated
     S['p_hT'][:, 3 * H:4 * H] *= -1.0  # W_ho: a sigmoid gate, summed negated
