@@ -111,11 +111,15 @@ def check_square_matrices(name: str, value: Any, *, stacked: bool) -> np.ndarray
 
 def check_xs(xs: Any, params: Params) -> tuple[np.ndarray, bool]:
     """xs (T, D) or (T, B, D) -> ((T, B, D) array in params' dtype, batched flag)."""
-    a = check_real_array("xs", xs, params.dtype)
-    D = params.input_size
+    return check_sequence(xs, params.input_size, params.dtype, f"W_xh {params.W_xh.shape}")
+
+
+def check_sequence(xs: Any, D: int, dtype: Any, source: str) -> tuple[np.ndarray, bool]:
+    """xs (T, D) or (T, B, D), D read off ``source`` (named in the error) -> ((T, B, D) view in
+    ``dtype``, batched flag); the one input-sequence check of numeric.bptt and numeric.cells."""
+    a = check_real_array("xs", xs, dtype)
     if a.ndim not in (2, 3) or a.shape[-1] != D:
-        raise ValueError(f"xs must have shape (T, D) or (T, B, D) with D = {D} (from W_xh "
-                         f"{params.W_xh.shape}); got {a.shape}.")
+        raise ValueError(f"xs must have shape (T, D) or (T, B, D) with D = {D} (from {source}); got {a.shape}.")
     if a.shape[0] < 1:
         raise ValueError(f"xs must hold at least one time step (T >= 1); got T = 0, shape {a.shape}.")
     if a.ndim == 3 and a.shape[1] < 1:

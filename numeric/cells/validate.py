@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..checks import FLOAT_DTYPES, check_activation
-from ..validate import check_finite, check_real_array
+from ..validate import check_finite, check_real_array, check_sequence
 
 # what a generated cell module must define (numeric/generated/cells/, `bptt generate --cell`)
 INTERFACE = ("CELL", "STATES", "PARAMS", "OUTPUT", "READOUT", "ACTIVATION", "stack", "forward", "outputs",
@@ -98,16 +98,8 @@ def check_cell_params(m: ModuleType, params: Any) -> tuple[dict[str, np.ndarray]
 
 def check_cell_xs(xs: Any, D: int, dtype: np.dtype) -> tuple[np.ndarray, bool]:
     """xs (T, D) or (T, B, D) -> ((T, B, D) array in the params' dtype, batched flag)."""
-    a = check_real_array("xs", xs, dtype)
-    if a.ndim not in (2, 3) or a.shape[-1] != D:
-        raise ValueError(f"xs must have shape (T, D) or (T, B, D) with D = {D} (from the params); got {a.shape}.")
-    if a.shape[0] < 1:
-        raise ValueError(f"xs must hold at least one time step (T >= 1); got T = 0, shape {a.shape}.")
-    if a.ndim == 3 and a.shape[1] < 1:
-        raise ValueError(f"xs batch size B must be >= 1; got shape {a.shape}.")
-    check_finite("xs", a)
-    batched = a.ndim == 3
-    return np.ascontiguousarray(a if batched else a[:, None, :]), batched
+    a, batched = check_sequence(xs, D, dtype, "the params")
+    return np.ascontiguousarray(a), batched
 
 
 def check_state0(m: ModuleType, state0: Any, dims: dict[str, int], B: int, batched: bool,

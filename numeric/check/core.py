@@ -179,14 +179,23 @@ def _checked(spec: CheckSpec) -> dict[str, Any]:
                       "reduction": None if spec.row else spec.reduction}}
 
 
+def counterexample_case(minimal, swept: list, shrink: bool):
+    """(the outcome to show, where it came from), or None when nothing failed: hypothesis's
+    (shrunk) failure, else the smallest failing sweep case (by T, then total size). Shared by
+    the gated-cell checker."""
+    if minimal is not None:
+        return minimal, "found by hypothesis and shrunk" if shrink else "found by hypothesis, not shrunk"
+    bad = [o for o in swept if not o.ok]
+    if not bad:
+        return None
+    return min(bad, key=lambda o: (o.case.T, sum(o.case.sizes().values()))), "smallest failing sweep case, not shrunk"
+
+
 def _counterexample(minimal: Outcome | None, swept: list[Outcome], spec: CheckSpec) -> Counterexample | None:
-    source = "found by hypothesis and shrunk" if spec.shrink else "found by hypothesis, not shrunk"
-    if minimal is None:
-        bad = [o for o in swept if not o.ok]
-        if not bad:
-            return None
-        minimal = min(bad, key=lambda o: (o.case.T, sum(o.case.sizes().values())))
-        source = "smallest failing sweep case, not shrunk"
+    picked = counterexample_case(minimal, swept, spec.shrink)
+    if picked is None:
+        return None
+    minimal, source = picked
     case = minimal.case
     args, kw = inputs_for(case, spec)
     if spec.row:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core import _never_judged          # the elman checker's rule: never CORRECT unseen
+from ..core import _never_judged, counterexample_case   # the elman checker's rules
 from ..diagnose import findings
 from ..report import Counterexample
 from ..support import lower_precision, support_notes
@@ -125,13 +125,10 @@ def _checked(spec) -> dict[str, Any]:
 
 
 def _counterexample(minimal, swept, spec) -> Counterexample | None:
-    source = "found by hypothesis and shrunk" if spec.shrink else "found by hypothesis, not shrunk"
-    if minimal is None:
-        bad = [o for o in swept if not o.ok]
-        if not bad:
-            return None
-        minimal = min(bad, key=lambda o: (o.case.T, sum(o.case.sizes().values())))
-        source = "smallest failing sweep case, not shrunk"
+    picked = counterexample_case(minimal, swept, spec.shrink)
+    if picked is None:
+        return None
+    minimal, source = picked
     case = minimal.case
     args, names = inputs_for(case, spec)
     inputs = {}
